@@ -1,6 +1,92 @@
 package sandboxexecutor;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import io.javalin.Javalin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sandboxexecutor.agent.AgentLoop;
+import sandboxexecutor.agent.ClaudeTurns;
+import sandboxexecutor.agent.RunSetup;
+import sandboxexecutor.agent.Runner;
+import sandboxexecutor.config.Config;
+import sandboxexecutor.config.DotEnv;
+import sandboxexecutor.http.ExecuteRoutes;
+import sandboxexecutor.http.HealthRoutes;
+import sandboxexecutor.http.Server;
+import sandboxexecutor.sandbox.SandboxBackend;
+import sandboxexecutor.tools.TodoWriteTool;
+import sandboxexecutor.tools.ToolRegistry;
+import sandboxexecutor.tools.web.WebSearchTool;
+
+/** The composition root: reads the configuration and wires every component by constructor. */
 public final class Main {
-  public static void main(String[] args) {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** The running service; closing it stops in the reverse order of construction, every wait bounded. */
+  public record App(Config config, Javalin http, Runner runner, AnthropicClient claude) implements AutoCloseable {
+    public int port() {
+      return http.port();
+    }
+
+    @Override
+    public void close() {
+      runner.stopAll(Duration.ofSeconds(10));
+      http.stop();
+      runner.close();
+      claude.close();
+    }
   }
+
+  public static void main(String[] args) throws Exception {
+    Config config;
+    try {
+      config = Config.from(DotEnv.merge(Path.of(".env"), System.getenv()));
+    } catch (IllegalArgumentException e) {
+      System.err.println("Configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    var app = start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
+    log.info("sandbox-executor {} listening on http://{}:{}", Config.VERSION, config.host(), app.port());
+  }
+
+  public static App start(Config config) throws Exception {
+    return wire(config, anthropic(config));
+  }
+
+  public static AnthropicClient anthropic(Config config) {
+    var builder = AnthropicOkHttpClient.builder()
+        .apiKey(config.apiKey().map(s -> s.reveal()).orElse("not-configured"))
+        .maxRetries(config.anthropicMaxRetries())
+        .timeout(config.maxExecutionTime());
+    config.anthropicBaseUrl().ifPresent(builder::baseUrl);
+    return builder.build();
+  }
+
+  public static App wire(Config config, AnthropicClient claude) throws Exception {
+    Files.createDirectories(config.dataDir());
+    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500)), config.models());
+    var runner = new Runner(loop);
+    var setup = new RunSetup(config);
+    var todo = new TodoWriteTool();
+    var webSearch = new WebSearchTool();
+    var sdkTools = new ToolRegistry(List.of(webSearch, todo), List.of("WebSearch", "TodoWrite"));
+    var sdkMode = new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md"));
+    var execute = new ExecuteRoutes(config, setup, runner, sdkMode);
+    var health = new HealthRoutes(config, () -> new SandboxBackend.Availability(false, "sandbox mode is not wired yet"));
+    var http = Server.create(config.maxBodyBytes(), routes -> {
+      health.register(routes);
+      execute.register(routes);
+    });
+    http.start(config.host(), config.port());
+    return new App(config, http, runner, claude);
+  }
+
+  private Main() {}
 }

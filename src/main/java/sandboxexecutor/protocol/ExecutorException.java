@@ -23,7 +23,7 @@ public final class ExecutorException extends RuntimeException {
   public ExecutorException(ErrorCode code, String message, Map<String, Object> details, Duration retryAfter, Throwable cause) {
     super(message, cause);
     this.code = code;
-    this.details = Map.copyOf(details);
+    this.details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
     this.retryAfter = retryAfter;
   }
 

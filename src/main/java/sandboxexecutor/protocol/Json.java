@@ -18,4 +18,13 @@ public final class Json {
       .build();
 
   private Json() {}
+
+  /** Parses JSON that ships with the code (schemas, fixtures); a failure is a programming error. */
+  public static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("bad built-in JSON: " + e.getMessage(), e);
+    }
+  }
 }

@@ -1,0 +1,111 @@
+package sandboxexecutor.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sandboxexecutor.protocol.SdkMessage.PermissionDenial;
+import sandboxexecutor.tools.Tool;
+import sandboxexecutor.tools.ToolContext;
+import sandboxexecutor.tools.ToolRegistry;
+import sandboxexecutor.tools.ToolResult;
+
+/**
+ * Runs the tool calls of one assistant turn. Calls of read-only tools run concurrently on virtual threads;
+ * as soon as one call may change something, the turn's calls run one after another in the model's order.
+ * Whatever a tool does wrong becomes an {@code is_error} result for the model; only a stop of the run ends it.
+ */
+final class ToolCalls {
+  private static final Logger log = LoggerFactory.getLogger(ToolCalls.class);
+  static final int MAX_RESULT_CHARS = 100_000;
+
+  record Call(String id, String name, JsonNode input) {}
+
+  private final Map<String, Tool> available;
+  private final ToolRegistry registry;
+  private final boolean readOnlyMode;
+  private final ToolContext context;
+  private final RunControl control;
+  private final List<PermissionDenial> denials;
+
+  ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, ToolContext context,
+            RunControl control, List<PermissionDenial> denials) {
+    this.available = available;
+    this.registry = registry;
+    this.readOnlyMode = readOnlyMode;
+    this.context = context;
+    this.control = control;
+    this.denials = denials;
+  }
+
+  List<ToolResult> run(List<Call> calls) throws InterruptedException {
+    boolean concurrent = calls.size() > 1 && calls.stream()
+        .allMatch(c -> available.containsKey(c.name()) && available.get(c.name()).readOnly());
+    var results = new ArrayList<ToolResult>();
+    try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+      var pending = new ArrayList<Future<ToolResult>>();
+      for (Call call : calls) {
+        Future<ToolResult> future = executor.submit(() -> {
+          try (var enlisted = control.enlist()) {
+            return callOne(call);
+          }
+        });
+        if (concurrent) pending.add(future); else results.add(await(future, executor));
+      }
+      for (Future<ToolResult> future : pending) results.add(await(future, executor));
+    }
+    return results;
+  }
+
+  private static ToolResult await(Future<ToolResult> future, java.util.concurrent.ExecutorService executor)
+      throws InterruptedException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      throw e;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof InterruptedException interrupted) throw interrupted;
+      return ToolResult.error("The tool failed: " + e.getCause());
+    }
+  }
+
+  private ToolResult callOne(Call call) throws InterruptedException {
+    Tool tool = available.get(call.name());
+    if (tool == null) {
+      return ToolResult.error("No tool named '" + call.name() + "' is available in this execution. Available: "
+          + String.join(", ", available.keySet()));
+    }
+    if (readOnlyMode && !tool.readOnly()) {
+      denials.add(new PermissionDenial(call.name(), call.id(), call.input()));
+      return ToolResult.error("Permission denied: " + call.name() + " can change the workspace, and this execution "
+          + "runs in plan mode (read-only tools only). Describe the change instead.");
+    }
+    var invalid = registry.validate(tool, call.input());
+    if (invalid.isPresent()) {
+      return ToolResult.error("Invalid input for " + call.name() + ": " + invalid.get() + ". Fix the input and call it again.");
+    }
+    try {
+      return capped(tool.call(call.input(), context));
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      if (control.stopped() != null) throw new InterruptedException("run stopped");
+      log.debug("tool {} failed", call.name(), e);
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return ToolResult.error(call.name() + " failed: " + message);
+    }
+  }
+
+  private static ToolResult capped(ToolResult result) {
+    String content = result.content();
+    if (content.length() <= MAX_RESULT_CHARS) return result;
+    int cut = content.length() - MAX_RESULT_CHARS;
+    return new ToolResult("[... " + cut + " characters truncated ...]\n" + content.substring(cut), result.isError());
+  }
+}

@@ -1,0 +1,142 @@
+package sandboxexecutor.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the service reads from its environment, parsed and checked once. {@link #from} takes a map so
+ * tests never touch the process environment; a bad value fails start-up with the variable's name.
+ */
+public record Config(
+    String host,
+    int port,
+    Optional<Secret> apiKey,
+    Optional<String> anthropicBaseUrl,
+    int anthropicMaxRetries,
+    Duration maxExecutionTime,
+    boolean allowPrivateNetworks,
+    Path dataDir,
+    long maxBodyBytes,
+    ModelCatalog models,
+    String defaultModel,
+    String smallModel,
+    long defaultMaxTokens,
+    SandboxSettings sandbox,
+    Optional<Secret> gitToken,
+    java.util.List<String> gitTokenHosts) {
+
+  /** Sandbox mode settings; limits are defaults that requests may lower but never raise. */
+  public record SandboxSettings(String backend, boolean network, Optional<Integer> uid, boolean keepWorkspaces,
+                                Duration commandTimeout, long memoryBytes, int maxProcesses, Duration cpuTime,
+                                long maxFileBytes, int maxOutputBytes) {}
+
+  public static final String VERSION = Optional.ofNullable(Config.class.getPackage().getImplementationVersion())
+      .orElse("dev");
+
+  public static Config from(Map<String, String> env) {
+    var p = new Parser(env);
+    var aliases = new LinkedHashMap<String, String>();
+    for (String pair : p.string("MODEL_ALIASES", "opus=claude-opus-5-5,sonnet=claude-sonnet-5-5,haiku=claude-haiku-5-5")
+        .split(",")) {
+      String[] kv = pair.split("=", 2);
+      if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+        throw new IllegalArgumentException("MODEL_ALIASES: expected alias=model_id pairs separated by commas, got '" + pair + "'");
+      }
+      aliases.put(kv[0].trim(), kv[1].trim());
+    }
+    var models = ModelCatalog.load(aliases, p.optional("MODEL_PRICES_FILE").map(Path::of).orElse(null),
+        p.decimal("WEB_SEARCH_USD_PER_REQUEST", 0.01));
+    String defaultModel = p.string("DEFAULT_MODEL", "sonnet");
+    String smallModel = p.string("SMALL_MODEL", "haiku");
+    for (var entry : Map.of("DEFAULT_MODEL", defaultModel, "SMALL_MODEL", smallModel).entrySet()) {
+      if (!models.accepts(entry.getValue())) {
+        throw new IllegalArgumentException(entry.getKey() + ": '" + entry.getValue() + "' is neither an alias nor a model id");
+      }
+    }
+    var sandbox = new SandboxSettings(
+        p.string("SANDBOX_BACKEND", "bwrap"),
+        p.choice("SANDBOX_NETWORK", "deny", "deny", "allow").equals("allow"),
+        p.optional("SANDBOX_UID").map(v -> p.integer("SANDBOX_UID", v, 1, 2_000_000_000)),
+        p.bool("KEEP_WORKSPACES", false),
+        Duration.ofMillis(p.number("SANDBOX_COMMAND_TIMEOUT_MS", 120_000, 1_000, 3_600_000)),
+        p.number("SANDBOX_MEMORY_MB", 2048, 16, 1 << 20) << 20,
+        (int) p.number("SANDBOX_MAX_PROCESSES", 256, 8, 100_000),
+        Duration.ofSeconds(p.number("SANDBOX_CPU_SECONDS", 600, 1, 86_400)),
+        p.number("SANDBOX_MAX_FILE_MB", 256, 1, 1 << 20) << 20,
+        (int) p.number("SANDBOX_MAX_OUTPUT_BYTES", 100_000, 1_000, 10_000_000));
+    return new Config(
+        p.string("HOST", "127.0.0.1"),
+        (int) p.number("PORT", 8787, 0, 65_535),
+        p.optional("ANTHROPIC_API_KEY").map(Secret::new),
+        p.optional("ANTHROPIC_BASE_URL"),
+        (int) p.number("ANTHROPIC_MAX_RETRIES", 3, 0, 10),
+        Duration.ofMillis(p.number("MAX_EXECUTION_TIME", 300_000, 1_000, 86_400_000)),
+        p.bool("ALLOW_PRIVATE_NETWORKS", false),
+        Path.of(p.string("DATA_DIR", "./data")).toAbsolutePath().normalize(),
+        p.number("MAX_BODY_BYTES", 1 << 20, 1_024, 64L << 20),
+        models,
+        defaultModel,
+        smallModel,
+        p.number("MAX_TOKENS", 8_192, 1, 128_000),
+        sandbox,
+        p.optional("GIT_TOKEN").map(Secret::new),
+        java.util.List.of(p.string("GIT_TOKEN_HOSTS", "github.com").split(",")).stream().map(String::trim)
+            .filter(h -> !h.isEmpty()).toList());
+  }
+
+  /** Reads typed values and names the variable in every error. Blank counts as unset. */
+  private record Parser(Map<String, String> env) {
+    Optional<String> optional(String key) {
+      return Optional.ofNullable(env.get(key)).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    String string(String key, String fallback) {
+      return optional(key).orElse(fallback);
+    }
+
+    long number(String key, long fallback, long min, long max) {
+      return optional(key).map(v -> (long) integer(key, v, min, max)).orElse(fallback);
+    }
+
+    int integer(String key, String value, long min, long max) {
+      long n;
+      try {
+        n = Long.parseLong(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": expected a whole number, got '" + value + "'");
+      }
+      if (n < min || n > max) throw new IllegalArgumentException(key + ": must be between " + min + " and " + max + ", got " + n);
+      return (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    double decimal(String key, double fallback) {
+      return optional(key).map(v -> {
+        try {
+          double d = Double.parseDouble(v);
+          if (d < 0 || !Double.isFinite(d)) throw new NumberFormatException();
+          return d;
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(key + ": expected a non-negative number, got '" + v + "'");
+        }
+      }).orElse(fallback);
+    }
+
+    boolean bool(String key, boolean fallback) {
+      return optional(key).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new IllegalArgumentException(key + ": expected true or false, got '" + v + "'");
+      }).orElse(fallback);
+    }
+
+    String choice(String key, String fallback, String... allowed) {
+      String v = string(key, fallback).toLowerCase(Locale.ROOT);
+      for (String a : allowed) if (a.equals(v)) return v;
+      throw new IllegalArgumentException(key + ": expected one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+  }
+}

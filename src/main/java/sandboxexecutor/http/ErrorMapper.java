@@ -1,0 +1,51 @@
+package sandboxexecutor.http;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sandboxexecutor.protocol.ErrorCode;
+import sandboxexecutor.protocol.ExecutorException;
+
+/** The only code that knows HTTP status codes: maps errors to a status and the standard JSON error body. */
+final class ErrorMapper {
+  private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+
+  private ErrorMapper() {}
+
+  static int status(ErrorCode code) {
+    return switch (code) {
+      case INVALID_REQUEST, URL_NOT_ALLOWED -> 400;
+      case ROUTE_NOT_FOUND -> 404;
+      case METHOD_NOT_ALLOWED -> 405;
+      case PAYLOAD_TOO_LARGE -> 413;
+      case UNSUPPORTED_MEDIA_TYPE -> 415;
+      case CLONE_FAILED -> 422;
+      case RATE_LIMITED -> 429;
+      case INTERNAL_ERROR -> 500;
+      case UPSTREAM_ERROR -> 502;
+      case MISSING_API_KEY, SANDBOX_UNAVAILABLE, SERVICE_UNAVAILABLE -> 503;
+      case EXECUTION_TIMEOUT -> 504;
+    };
+  }
+
+  static void write(Context ctx, ExecutorException e) {
+    int status = status(e.code());
+    if (status >= 500) log.warn("{} {} -> {} {}: {}", ctx.method(), ctx.path(), status, e.code(), e.getMessage());
+    if (e.retryAfter() != null) ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+    var body = new LinkedHashMap<String, Object>();
+    body.put("success", false);
+    body.put("error", e.getMessage());
+    body.put("error_code", e.code().name());
+    body.put("request_id", Server.requestId(ctx));
+    body.put("details", e.details());
+    Server.json(ctx, status, body);
+  }
+
+  /** Anything unexpected: logged with its stack trace, answered without internals. */
+  static void unexpected(Context ctx, Exception e) {
+    log.error("{} {} failed (request {})", ctx.method(), ctx.path(), Server.requestId(ctx), e);
+    write(ctx, new ExecutorException(ErrorCode.INTERNAL_ERROR,
+        "Internal error; the server logs have the details under request id " + Server.requestId(ctx)));
+  }
+}

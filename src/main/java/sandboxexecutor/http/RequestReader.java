@@ -1,0 +1,102 @@
+package sandboxexecutor.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Map;
+import sandboxexecutor.config.ModelCatalog;
+import sandboxexecutor.protocol.ErrorCode;
+import sandboxexecutor.protocol.ExecuteOptions;
+import sandboxexecutor.protocol.ExecutorException;
+import sandboxexecutor.protocol.Json;
+import sandboxexecutor.protocol.SdkRequest;
+
+/** Turns request bodies into protocol records: content type, size, JSON syntax, then every field. */
+final class RequestReader {
+  private static final int MAX_NAME = 200;
+  private final long maxBodyBytes;
+  private final ModelCatalog models;
+  private final ObjectReader reader;
+
+  RequestReader(long maxBodyBytes, ModelCatalog models) {
+    this.maxBodyBytes = maxBodyBytes;
+    this.models = models;
+    // Request bodies are untrusted: duplicate keys are refused and nesting is capped far below Jackson's default.
+    var factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .build();
+    this.reader = JsonMapper.builder(factory).build().reader();
+  }
+
+  /** The body as a JSON tree, after the content-type and size checks. */
+  JsonNode body(Context ctx) {
+    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+    if (!type.startsWith("application/json")) {
+      throw new ExecutorException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Send the body as JSON with the header Content-Type: application/json (got '" + type + "')");
+    }
+    byte[] bytes;
+    try (InputStream in = ctx.bodyInputStream()) {
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+    } catch (IOException e) {
+      throw ExecutorException.invalid("The request body could not be read: " + e.getMessage());
+    }
+    if (bytes.length > maxBodyBytes) {
+      throw new ExecutorException(ErrorCode.PAYLOAD_TOO_LARGE, "The body is larger than " + maxBodyBytes
+          + " bytes (MAX_BODY_BYTES)", Map.of("max_bytes", maxBodyBytes), null, null);
+    }
+    try {
+      JsonNode node = reader.readTree(bytes);
+      if (node == null || node.isMissingNode()) throw ExecutorException.invalid("The body is empty; send a JSON object");
+      return node;
+    } catch (JsonProcessingException e) {
+      throw ExecutorException.invalid("The body is not valid JSON: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+    } catch (IOException e) {
+      throw ExecutorException.invalid("The body is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  SdkRequest sdk(JsonNode body) {
+    var fields = new JsonFields(body, "");
+    String prompt = fields.requiredText("prompt");
+    JsonFields o = fields.object("options");
+    var options = options(o);
+    if (o != null) o.rejectUnknown();
+    fields.rejectUnknown();
+    return new SdkRequest(prompt, options);
+  }
+
+  /** Reads the options both modes share; the caller reads its own, then calls {@code rejectUnknown}. */
+  ExecuteOptions options(JsonFields o) {
+    if (o == null) return new ExecuteOptions(null, null, null, null, null, null, null, null, null);
+    String model = o.text("model", MAX_NAME);
+    if (model != null && !models.accepts(model)) {
+      throw ExecutorException.invalid("options.model must be one of " + String.join(", ", models.aliases().keySet())
+          + " or a full model id such as claude-sonnet-5-5, got '" + model + "'");
+    }
+    return new ExecuteOptions(
+        model,
+        intOrNull(o.integer("max_turns", 1, 1_000)),
+        o.text("system_prompt", JsonFields.MAX_TEXT),
+        o.text("append_system_prompt", JsonFields.MAX_TEXT),
+        o.strings("allowed_tools", 64, MAX_NAME),
+        o.strings("disallowed_tools", 64, MAX_NAME),
+        o.number("max_budget_usd", 0, 10_000),
+        o.integer("max_tokens", 1, 128_000),
+        o.integer("timeout_ms", 1_000, 86_400_000));
+  }
+
+  private static Integer intOrNull(Long value) {
+    return value == null ? null : value.intValue();
+  }
+}
