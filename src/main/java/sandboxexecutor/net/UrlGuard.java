@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 
@@ -22,10 +23,24 @@ public final class UrlGuard {
   private static final Set<String> METADATA = Set.of("169.254.169.254", "169.254.170.2", "100.100.100.200",
       "fd00:ec2:0:0:0:0:0:254");
 
+  /** Turns a host name into addresses; the system resolver in production, a fixed table in tests. */
+  @FunctionalInterface
+  public interface Lookup {
+    List<InetAddress> lookup(String host) throws UnknownHostException;
+  }
+
+  private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
   private final boolean allowPrivateNetworks;
+  private final Lookup lookup;
 
   public UrlGuard(boolean allowPrivateNetworks) {
+    this(allowPrivateNetworks, host -> List.of(InetAddress.getAllByName(host)));
+  }
+
+  public UrlGuard(boolean allowPrivateNetworks, Lookup lookup) {
     this.allowPrivateNetworks = allowPrivateNetworks;
+    this.lookup = lookup;
   }
 
   public boolean allowsPrivateNetworks() {
@@ -34,6 +49,7 @@ public final class UrlGuard {
 
   /** Parses {@code url} and checks its scheme, host and form; the host is not resolved here. */
   public URI checkUrl(String field, String url, Set<String> schemes) {
+    if (url == null || url.isBlank()) throw ExecutorException.invalid(field + " is required");
     URI uri;
     try {
       uri = new URI(url);
@@ -49,9 +65,16 @@ public final class UrlGuard {
     return uri;
   }
 
-  /** Resolves {@code host} and returns its addresses, all of them allowed, or throws URL_NOT_ALLOWED. */
+  /**
+   * Resolves {@code host} (a name, an IPv4 literal or an IPv6 literal with or without brackets) and returns its
+   * addresses, all of them allowed, or throws URL_NOT_ALLOWED.
+   */
   public List<InetAddress> resolve(String host) throws UnknownHostException {
-    List<InetAddress> addresses = List.of(InetAddress.getAllByName(host));
+    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    // Literals never reach the lookup, so a test table or a resolver cannot answer for them differently.
+    boolean literal = bare.contains(":") || DOTTED_QUAD.matcher(bare).matches();
+    List<InetAddress> addresses = literal ? List.of(InetAddress.getByName(bare)) : List.copyOf(lookup.lookup(bare));
+    if (addresses.isEmpty()) throw new UnknownHostException(host + ": no addresses");
     for (InetAddress address : addresses) {
       if (!allowed(address)) {
         throw refused("'" + host + "' resolves to " + address.getHostAddress()
@@ -72,8 +95,21 @@ public final class UrlGuard {
     return allowPrivateNetworks || isPublic(address);
   }
 
+  /**
+   * True for a cloud metadata endpoint, also when it hides inside an IPv6 address that embeds an IPv4 one
+   * (NAT64, 6to4, compatible): with private networks allowed those forms would otherwise reach it.
+   */
   static boolean isMetadata(InetAddress address) {
-    return METADATA.contains(address.getHostAddress().toLowerCase(Locale.ROOT));
+    String text = address.getHostAddress().toLowerCase(Locale.ROOT);
+    int scope = text.indexOf('%');
+    if (METADATA.contains(scope < 0 ? text : text.substring(0, scope))) return true;
+    byte[] embedded = embeddedV4(address.getAddress());
+    if (embedded == null) return false;
+    try {
+      return METADATA.contains(InetAddress.getByAddress(embedded).getHostAddress());
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);  // cannot happen: four bytes are always a valid address
+    }
   }
 
   /** True for globally routable unicast addresses only. */
@@ -87,16 +123,14 @@ public final class UrlGuard {
     if (address instanceof Inet6Address) {
       int first = b[0] & 0xff;
       if ((first & 0xfe) == 0xfc) return false;                         // fc00::/7 unique local
-      if (first == 0 && allZero(b, 1, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        return isPublicV4(new byte[] {b[12], b[13], b[14], b[15]});     // ::ffff:a.b.c.d
+      if (first == 0x01 && b[1] == 0 && allZero(b, 2, 8)) return false;  // 100::/64 discard
+      if (first == 0x20 && (b[1] & 0xff) == 0x01 && b[2] == 0 && b[3] == 0) return false;  // 2001::/32 Teredo
+      if (first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+        return false;                                                   // 2001:db8::/32 documentation
       }
-      if (first == 0 && allZero(b, 1, 12)) return false;               // ::/96 (compat, ::, ::1)
-      if (first == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
-        return isPublicV4(new byte[] {b[12], b[13], b[14], b[15]});     // 64:ff9b::/96 NAT64
-      }
-      if (first == 0x20 && (b[1] & 0xff) == 0x02) {
-        return isPublicV4(new byte[] {b[2], b[3], b[4], b[5]});         // 2002::/16 6to4
-      }
+      byte[] v4 = embeddedV4(b);
+      if (v4 != null) return isPublicV4(v4);
+      if (first == 0 && allZero(b, 1, 12)) return false;               // ::/96 (::, ::1)
       return true;
     }
     return false;
@@ -115,6 +149,18 @@ public final class UrlGuard {
         || (a0 == 198 && (a1 == 18 || a1 == 19))
         || (a0 == 198 && a1 == 51 && a2 == 100)
         || (a0 == 203 && a1 == 0 && a2 == 113));
+  }
+
+  /** The IPv4 address inside ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) or 2002:a.b.c.d::/48 (6to4). */
+  private static byte[] embeddedV4(byte[] b) {
+    if (b.length != 16) return null;
+    boolean mapped = allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    boolean compatible = allZero(b, 0, 12) && !allZero(b, 12, 15);     // not :: or ::1
+    boolean nat64 = b[0] == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+        && allZero(b, 4, 12);
+    if (mapped || compatible || nat64) return new byte[] {b[12], b[13], b[14], b[15]};
+    if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) return new byte[] {b[2], b[3], b[4], b[5]};
+    return null;
   }
 
   private static boolean allZero(byte[] b, int from, int to) {
