@@ -21,6 +21,9 @@ import sandboxexecutor.http.Server;
 import sandboxexecutor.sandbox.SandboxBackend;
 import sandboxexecutor.tools.TodoWriteTool;
 import sandboxexecutor.tools.ToolRegistry;
+import sandboxexecutor.net.UrlGuard;
+import sandboxexecutor.net.WebPageFetcher;
+import sandboxexecutor.tools.web.WebFetchTool;
 import sandboxexecutor.tools.web.WebSearchTool;
 
 /** The composition root: reads the configuration and wires every component by constructor. */
@@ -28,7 +31,8 @@ public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   /** The running service; closing it stops in the reverse order of construction, every wait bounded. */
-  public record App(Config config, Javalin http, Runner runner, AnthropicClient claude) implements AutoCloseable {
+  public record App(Config config, Javalin http, Runner runner, AnthropicClient claude, WebPageFetcher fetcher)
+      implements AutoCloseable {
     public int port() {
       return http.port();
     }
@@ -38,6 +42,7 @@ public final class Main {
       runner.stopAll(Duration.ofSeconds(10));
       http.stop();
       runner.close();
+      fetcher.close();
       claude.close();
     }
   }
@@ -75,8 +80,11 @@ public final class Main {
     var runner = new Runner(loop);
     var setup = new RunSetup(config);
     var todo = new TodoWriteTool();
+    var guard = new UrlGuard(config.allowPrivateNetworks());
+    var fetcher = new WebPageFetcher(guard);
+    var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
-    var sdkTools = new ToolRegistry(List.of(webSearch, todo), List.of("WebSearch", "TodoWrite"));
+    var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
     var sdkMode = new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md"));
     var execute = new ExecuteRoutes(config, setup, runner, sdkMode);
     var health = new HealthRoutes(config, () -> new SandboxBackend.Availability(false, "sandbox mode is not wired yet"));
@@ -85,7 +93,7 @@ public final class Main {
       execute.register(routes);
     });
     http.start(config.host(), config.port());
-    return new App(config, http, runner, claude);
+    return new App(config, http, runner, claude, fetcher);
   }
 
   private Main() {}

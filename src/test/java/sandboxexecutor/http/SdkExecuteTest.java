@@ -63,7 +63,7 @@ class SdkExecuteTest {
     // the request went out streaming, with the default tools and cache breakpoints
     var sent = t.claude.request(1).body();
     assertTrue(sent.get("stream").asBoolean());
-    assertEquals(List.of("WebSearch", "TodoWrite"), names(sent.get("tools")));
+    assertEquals(List.of("WebFetch", "WebSearch", "TodoWrite"), names(sent.get("tools")));
     assertNotNull(sent.get("system").get(0).get("cache_control"));
     t.claude.assertDone();
   }

@@ -231,7 +231,7 @@ class SdkLimitsAndErrorsTest {
     assertEquals(200, t.post("/execute/sdk", Map.of("prompt", "x", "options", Map.of("allowed_tools", List.of()))).status());
     assertEquals(200, t.post("/execute/sdk", Map.of("prompt", "x", "options", Map.of("disallowed_tools", List.of("WebSearch")))).status());
     assertFalse(t.claude.request(1).body().has("tools"));
-    assertEquals(List.of("TodoWrite"), SdkExecuteTest.names(t.claude.request(2).body().get("tools")));
+    assertEquals(List.of("WebFetch", "TodoWrite"), SdkExecuteTest.names(t.claude.request(2).body().get("tools")));
   }
 
   static void assertError(TestApp.Response r, int status, String code, String messagePart) {
