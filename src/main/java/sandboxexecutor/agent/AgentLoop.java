@@ -63,7 +63,13 @@ public final class AgentLoop {
       long maxTokens,
       long timeoutMs,
       String cwd,
-      Optional<Sandbox> sandbox) {}
+      Optional<Sandbox> sandbox) {
+
+    public Run withSandbox(Sandbox box) {
+      return new Run(sessionId, prompt, systemPrompt, modelId, tools, registry, readOnly, permissionMode, maxTurns,
+          maxBudgetUsd, maxTokens, timeoutMs, cwd, Optional.of(box));
+    }
+  }
 
   public record Outcome(
       StopReason stop,

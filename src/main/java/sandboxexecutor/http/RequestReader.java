@@ -17,7 +17,9 @@ import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecuteOptions;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
+import sandboxexecutor.protocol.SandboxRequest;
 import sandboxexecutor.protocol.SdkRequest;
+import java.util.List;
 
 /** Turns request bodies into protocol records: content type, size, JSON syntax, then every field. */
 final class RequestReader {
@@ -74,6 +76,45 @@ final class RequestReader {
     if (o != null) o.rejectUnknown();
     fields.rejectUnknown();
     return new SdkRequest(prompt, options);
+  }
+
+  SandboxRequest sandbox(JsonNode body) {
+    var fields = new JsonFields(body, "");
+    String task = fields.requiredText("task");
+    String repo = fields.text("repo", 2_048);
+    String branch = fields.text("branch", 255);
+    JsonFields o = fields.object("options");
+    fields.rejectUnknown();
+    if (o == null) o = new JsonFields(Json.MAPPER.createObjectNode(), "options");
+    Boolean includeDiff = o.bool("include_diff");
+    String mode = o.text("permission_mode", 64);
+    var permissionMode = mode == null ? SandboxRequest.PermissionMode.ACCEPT_EDITS : SandboxRequest.PermissionMode.parse(mode);
+    if (permissionMode == null) {
+      throw ExecutorException.invalid("options.permission_mode must be acceptEdits, plan or bypassPermissions, got '" + mode + "'");
+    }
+    Map<String, String> env = o.stringMap("env", 64, 8_192);
+    if (env != null) {
+      for (String name : env.keySet()) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+          throw ExecutorException.invalid("options.env: '" + name + "' is not a valid environment variable name");
+        }
+      }
+    }
+    List<String> setup = o.strings("setup", 20, 10_000);
+    String verify = o.text("verify", 10_000);
+    JsonFields l = o.object("limits");
+    var limits = SandboxRequest.LimitOverrides.NONE;
+    if (l != null) {
+      limits = new SandboxRequest.LimitOverrides(l.integer("command_timeout_ms", 1_000, 86_400_000),
+          l.integer("memory_mb", 16, 1 << 20), l.integer("max_processes", 8, 100_000),
+          l.integer("cpu_seconds", 1, 86_400), l.integer("max_file_mb", 1, 1 << 20),
+          l.integer("max_output_bytes", 1_000, 100_000_000));
+      l.rejectUnknown();
+    }
+    var options = options(o);
+    o.rejectUnknown();
+    return new SandboxRequest(task, repo, branch, options, includeDiff == null || includeDiff, permissionMode,
+        env == null ? Map.of() : env, setup == null ? List.of() : setup, verify, limits);
   }
 
   /** Reads the options both modes share; the caller reads its own, then calls {@code rejectUnknown}. */

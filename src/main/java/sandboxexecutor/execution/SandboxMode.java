@@ -1,0 +1,184 @@
+package sandboxexecutor.execution;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import sandboxexecutor.agent.AgentLoop;
+import sandboxexecutor.agent.RunControl;
+import sandboxexecutor.agent.RunSetup;
+import sandboxexecutor.agent.Runner;
+import sandboxexecutor.config.Config;
+import sandboxexecutor.git.CloneResult;
+import sandboxexecutor.git.GitClone;
+import sandboxexecutor.git.GitDiff;
+import sandboxexecutor.git.RepoUrl;
+import sandboxexecutor.net.UrlGuard;
+import sandboxexecutor.protocol.ErrorCode;
+import sandboxexecutor.protocol.ExecutorException;
+import sandboxexecutor.protocol.SandboxRequest;
+import sandboxexecutor.sandbox.Command;
+import sandboxexecutor.sandbox.CommandResult;
+import sandboxexecutor.sandbox.Sandbox;
+import sandboxexecutor.sandbox.SandboxBackend;
+import sandboxexecutor.sandbox.SandboxLimits;
+import sandboxexecutor.sandbox.SandboxSpec;
+
+/**
+ * Sandbox mode: a fresh sandbox holding a clone of the caller's repository (or an empty one), optional setup
+ * commands, the agent loop with the coding tools acting inside the sandbox, an optional verify command, and
+ * the diff of what changed. The sandbox and its workspace are gone when this returns, whatever happened.
+ */
+public final class SandboxMode {
+  private static final int MAX_DIFF_BYTES = 5 << 20;
+  private static final Duration DIFF_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Config config;
+  private final SandboxBackend backend;
+  private final GitClone git;
+  private final UrlGuard guard;
+  private final RunSetup setup;
+  private final Runner runner;
+  private final RunSetup.Mode mode;
+
+  public SandboxMode(Config config, SandboxBackend backend, GitClone git, UrlGuard guard, RunSetup setup,
+                     Runner runner, RunSetup.Mode mode) {
+    this.config = config;
+    this.backend = backend;
+    this.git = git;
+    this.guard = guard;
+    this.setup = setup;
+    this.runner = runner;
+    this.mode = mode;
+  }
+
+  public SandboxBackend.Availability availability() {
+    return backend.availability();
+  }
+
+  public Map<String, Object> run(String id, SandboxRequest request, AgentLoop.Listener listener) throws InterruptedException {
+    long started = System.nanoTime();
+    RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard);
+    if (repo == null && request.branch() != null) throw ExecutorException.invalid("branch needs repo");
+    SandboxLimits limits = limits(request.limits());
+    boolean plan = request.permissionMode() == SandboxRequest.PermissionMode.PLAN;
+    var run = setup.plan(id, request.task(), request.options(), mode, plan, request.permissionMode().wireName,
+        "/workspace", Optional.empty());
+    var availability = backend.availability();
+    if (!availability.usable()) {
+      throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "Sandbox mode is unavailable on this server: "
+          + availability.detail() + ". It never runs commands unisolated; SDK mode (POST /execute/sdk) still works.");
+    }
+    RunControl control = runner.control(run);
+    String sandboxId = id.replace("-", "").substring(0, 12);
+    var spec = new SandboxSpec(sandboxId, limits, config.sandbox().network(), request.env());
+    var metadata = new LinkedHashMap<String, Object>();
+    var extra = new LinkedHashMap<String, Object>();
+    try (Sandbox sandbox = create(spec)) {
+      CloneResult clone = prepareWorkspace(repo, request.branch(), sandbox, control);
+      String failure = runSetup(request.setup(), sandbox, limits, control, extra);
+      AgentLoop.Outcome outcome = null;
+      if (failure == null) {
+        run = run.withSandbox(sandbox);
+        outcome = runner.run(run, control, listener);
+        if (request.verify() != null && control.stopped() == null) {
+          var verification = command(sandbox, request.verify(), limits, control);
+          extra.put("verification", Map.of("command", request.verify(), "exit_code", verification.exitCode(),
+              "passed", verification.ok(), "output", output(verification), "duration_ms", verification.elapsed().toMillis()));
+          if (!verification.ok()) failure = "Verification failed: `" + request.verify() + "` exited with " + verification.exitCode();
+        }
+      }
+      GitDiff.Diff diff = GitDiff.collect(sandbox, DIFF_TIMEOUT, MAX_DIFF_BYTES);
+      extra.put("logs", outcome == null ? "" : TranscriptLog.render(outcome.messages()));
+      if (request.includeDiff()) extra.put("diff", diff.patch());
+      metadata.putAll(ResultBody.metadata(started, outcome, run, requestedModel(request)));
+      metadata.put("sandbox_id", sandboxId);
+      metadata.put("repo", repo == null ? null : repo.url());
+      metadata.put("branch", clone.branch());
+      metadata.put("base_commit", clone.baseCommit());
+      metadata.put("files_changed", diff.files().size());
+      metadata.put("files", diff.files());
+      if (diff.truncated()) metadata.put("diff_truncated", true);
+      if (diff.error() != null) metadata.put("diff_error", diff.error());
+      metadata.put("permission_mode", request.permissionMode().wireName);
+      return ResultBody.of(id, outcome, failure, extra, metadata);
+    } catch (IOException e) {
+      throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "The sandbox failed: " + e.getMessage(), e);
+    }
+  }
+
+  private Sandbox create(SandboxSpec spec) throws IOException {
+    return backend.create(spec);
+  }
+
+  private CloneResult prepareWorkspace(RepoUrl repo, String branch, Sandbox sandbox, RunControl control)
+      throws IOException, InterruptedException {
+    if (repo == null) {
+      git.init(sandbox.hostWorkspace());
+      return new CloneResult("main", null);
+    }
+    Duration timeout = min(control.remaining(), Duration.ofMinutes(5));
+    return git.clone(repo, branch, sandbox.hostWorkspace(), timeout);
+  }
+
+  /** Runs the setup commands in order; returns why setup failed, or null. */
+  private String runSetup(List<String> commands, Sandbox sandbox, SandboxLimits limits, RunControl control,
+                          Map<String, Object> extra) throws IOException, InterruptedException {
+    if (commands.isEmpty()) return null;
+    var results = new ArrayList<Map<String, Object>>();
+    extra.put("setup", results);
+    for (String cmd : commands) {
+      CommandResult result = command(sandbox, cmd, limits, control);
+      results.add(Map.of("command", cmd, "exit_code", result.exitCode(), "output", output(result),
+          "duration_ms", result.elapsed().toMillis()));
+      if (!result.ok()) {
+        return "Setup command `" + cmd + "` failed (exit code " + result.exitCode() + ", "
+            + result.termination().name().toLowerCase() + "); the agent did not run";
+      }
+    }
+    return null;
+  }
+
+  private static CommandResult command(Sandbox sandbox, String script, SandboxLimits limits, RunControl control)
+      throws IOException, InterruptedException {
+    Duration timeout = min(limits.commandTimeout(), control.remaining());
+    if (timeout.isZero()) timeout = Duration.ofMillis(1);
+    return sandbox.run(new Command(List.of("bash", "-c", script), null, Map.of(), null, timeout));
+  }
+
+  private static String output(CommandResult result) {
+    String out = result.stdout() + (result.stderr().isEmpty() ? "" : "\n[stderr]\n" + result.stderr());
+    return TranscriptLog.truncate(out.length() > 20_000 ? out.substring(out.length() - 20_000) : out);
+  }
+
+  /** The operator's limits, lowered where the request asks; a request can never raise one. */
+  SandboxLimits limits(SandboxRequest.LimitOverrides o) {
+    var s = config.sandbox();
+    return new SandboxLimits(
+        Duration.ofMillis(cap("command_timeout_ms", o.commandTimeoutMs(), s.commandTimeout().toMillis())),
+        cap("memory_mb", o.memoryMb(), s.memoryBytes() >> 20) << 20,
+        (int) cap("max_processes", o.maxProcesses(), s.maxProcesses()),
+        Duration.ofSeconds(cap("cpu_seconds", o.cpuSeconds(), s.cpuTime().toSeconds())),
+        cap("max_file_mb", o.maxFileMb(), s.maxFileBytes() >> 20) << 20,
+        (int) cap("max_output_bytes", o.maxOutputBytes(), s.maxOutputBytes()));
+  }
+
+  private static long cap(String field, Long requested, long operatorCap) {
+    if (requested == null) return operatorCap;
+    if (requested > operatorCap) {
+      throw ExecutorException.invalid("options.limits." + field + " must be at most " + operatorCap + " (the operator's cap)");
+    }
+    return requested;
+  }
+
+  private String requestedModel(SandboxRequest request) {
+    return request.options().model() == null ? config.defaultModel() : request.options().model();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}
