@@ -21,6 +21,14 @@ public final class BwrapArgs {
   /** System directories bound read-only when they exist (merged-/usr hosts have symlinks; binding follows them). */
   static final List<String> SYSTEM_DIRS = List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
 
+  /**
+   * The sandbox's pid 1: a shell that runs the command as its child and exits with its status. bwrap's own
+   * init would do, but the outer bwrap then exits as soon as the command does, before the kernel has killed
+   * what the command left behind. With the command's parent as pid 1 (--as-pid-1), bwrap exits only after
+   * the namespace is empty, and the command itself keeps normal signal behaviour (pid 1 ignores SIGXCPU).
+   */
+  static final List<String> INIT = List.of("/bin/sh", "-c", "\"$@\"; exit $?", "sandbox-init");
+
   private BwrapArgs() {}
 
   /**
@@ -34,6 +42,7 @@ public final class BwrapArgs {
     argv.addAll(limits(policy));
     argv.addAll(bwrap(policy, command, coverGitHooks));
     argv.add("--");
+    argv.addAll(INIT);
     argv.addAll(command.argv());
     return List.copyOf(argv);
   }
@@ -73,7 +82,7 @@ public final class BwrapArgs {
     var argv = new ArrayList<>(List.of(policy.tools().bwrap().toString(),
         "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup"));
     if (!policy.network()) argv.add("--unshare-net");
-    argv.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
+    argv.addAll(List.of("--die-with-parent", "--as-pid-1", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
         "--clearenv"));
     environment(policy, command).forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
     argv.addAll(List.of("--ro-bind", "/usr", "/usr"));

@@ -54,12 +54,12 @@ class BwrapArgsTest {
         "/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--",
         "/usr/bin/prlimit", "--as=536870912", "--nproc=64", "--cpu=90:91", "--fsize=8388608", "--nofile=8192",
         "--core=0", "--"));
-    expected.addAll(bwrapCore("--unshare-net", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+    expected.addAll(bwrapCore("--unshare-net", "--die-with-parent", "--as-pid-1", "--new-session", "--cap-drop", "ALL",
         "--hostname", "sandbox", "--clearenv"));
     expected.addAll(BASE_ENV);
     expected.addAll(mounts());
     expected.addAll(List.of("--ro-bind", "/data/ws/.empty", "/workspace/.git/hooks",
-        "--remount-ro", "/", "--chdir", "/workspace", "--", "echo", "hi there"));
+        "--remount-ro", "/", "--chdir", "/workspace", "--", "/bin/sh", "-c", "\"$@\"; exit $?", "sandbox-init", "echo", "hi there"));
 
     assertEquals(expected, BwrapArgs.of(policy(Optional.of(new HostIdentity(200001, 200001)), false, Map.of()), command, true));
   }
@@ -69,12 +69,12 @@ class BwrapArgsTest {
     var command = new Command(List.of("make", "test"), "sub", Map.of("B", "2", "A", "1"), null, Duration.ofSeconds(5));
     var expected = new ArrayList<>(List.of(
         "/usr/bin/prlimit", "--as=536870912", "--cpu=90:91", "--fsize=8388608", "--nofile=8192", "--core=0", "--"));
-    expected.addAll(bwrapCore("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
+    expected.addAll(bwrapCore("--die-with-parent", "--as-pid-1", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
         "--clearenv"));
     expected.addAll(BASE_ENV);
     expected.addAll(List.of("--setenv", "CI", "true", "--setenv", "A", "1", "--setenv", "B", "2"));
     expected.addAll(mounts());
-    expected.addAll(List.of("--remount-ro", "/", "--chdir", "/workspace/sub", "--", "make", "test"));
+    expected.addAll(List.of("--remount-ro", "/", "--chdir", "/workspace/sub", "--", "/bin/sh", "-c", "\"$@\"; exit $?", "sandbox-init", "make", "test"));
 
     assertEquals(expected, BwrapArgs.of(policy(Optional.empty(), true, Map.of("CI", "true")), command, false));
   }
@@ -91,7 +91,7 @@ class BwrapArgsTest {
   void an_absolute_cwd_is_used_as_given() {
     var command = new Command(List.of("ls"), "/tmp/build", Map.of(), null, Duration.ofSeconds(1));
     List<String> argv = BwrapArgs.of(policy(Optional.empty(), false, Map.of()), command, false);
-    assertEquals(List.of("--chdir", "/tmp/build", "--", "ls"), argv.subList(argv.size() - 4, argv.size()));
+    assertEquals(List.of("--chdir", "/tmp/build", "--"), argv.subList(argv.size() - 8, argv.size() - 5));
   }
 
   @Test
