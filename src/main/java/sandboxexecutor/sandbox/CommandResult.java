@@ -5,9 +5,20 @@ import java.time.Duration;
 /**
  * What a command did. {@code stdout}/{@code stderr} keep the tail when the output passed the cap, after a
  * marker line; {@code truncated} says so. {@code exitCode} is the shell convention (128+signal when killed).
+ * {@code reason} explains, for the model, why a command that did not simply exit was stopped ("" otherwise).
  */
 public record CommandResult(int exitCode, String stdout, String stderr, boolean truncated, Termination termination,
-                            Duration elapsed) {
+                            Duration elapsed, String reason) {
+
+  public CommandResult {
+    reason = reason == null ? "" : reason;
+  }
+
+  /** A result without a reason, as before {@code reason} existed. */
+  public CommandResult(int exitCode, String stdout, String stderr, boolean truncated, Termination termination,
+                       Duration elapsed) {
+    this(exitCode, stdout, stderr, truncated, termination, elapsed, "");
+  }
 
   public enum Termination {
     /** The command exited by itself (any exit code). */
