@@ -18,7 +18,19 @@ import sandboxexecutor.config.DotEnv;
 import sandboxexecutor.http.ExecuteRoutes;
 import sandboxexecutor.http.HealthRoutes;
 import sandboxexecutor.http.Server;
+import sandboxexecutor.execution.SandboxMode;
+import sandboxexecutor.execution.SdkMode;
+import sandboxexecutor.git.GitClone;
+import sandboxexecutor.git.GitToken;
 import sandboxexecutor.sandbox.SandboxBackend;
+import sandboxexecutor.sandbox.bwrap.BwrapBackend;
+import sandboxexecutor.sandbox.bwrap.BwrapSettings;
+import sandboxexecutor.tools.coding.BashTool;
+import sandboxexecutor.tools.coding.EditTool;
+import sandboxexecutor.tools.coding.GlobTool;
+import sandboxexecutor.tools.coding.GrepTool;
+import sandboxexecutor.tools.coding.ReadTool;
+import sandboxexecutor.tools.coding.WriteTool;
 import sandboxexecutor.tools.TodoWriteTool;
 import sandboxexecutor.tools.ToolRegistry;
 import sandboxexecutor.net.UrlGuard;
@@ -85,15 +97,34 @@ public final class Main {
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
     var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
-    var sdkMode = new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md"));
-    var execute = new ExecuteRoutes(config, setup, runner, sdkMode);
-    var health = new HealthRoutes(config, () -> new SandboxBackend.Availability(false, "sandbox mode is not wired yet"));
+    var sdk = new SdkMode(setup, runner, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")),
+        config.defaultModel());
+    var sandboxTools = new ToolRegistry(List.of(new BashTool(), new ReadTool(), new WriteTool(), new EditTool(),
+        new GlobTool(), new GrepTool(), todo, webFetch, webSearch),
+        List.of("Bash", "Read", "Write", "Edit", "Glob", "Grep", "TodoWrite", "WebFetch", "WebSearch"));
+    var sandboxPrompt = RunSetup.prompt("sandbox.md").replace("{{workdir}}", BwrapBackend.WORKDIR)
+        .replace("{{network}}", config.sandbox().network()
+            ? "Commands may reach the network (the operator allowed egress)."
+            : "Commands have no network: nothing outside the sandbox is reachable from the shell. WebFetch and WebSearch still work when offered.");
+    var backend = sandboxBackend(config);
+    var sandbox = new SandboxMode(config, backend, new GitClone(guard, config.gitToken()
+        .map(t -> new GitToken(t.reveal(), java.util.Set.copyOf(config.gitTokenHosts()))).orElse(null)),
+        guard, setup, runner, new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
+    var execute = new ExecuteRoutes(config, sdk, sandbox);
+    var health = new HealthRoutes(config, backend::availability);
     var http = Server.create(config.maxBodyBytes(), routes -> {
       health.register(routes);
       execute.register(routes);
     });
     http.start(config.host(), config.port());
     return new App(config, http, runner, claude, fetcher);
+  }
+
+  /** The backend SANDBOX_BACKEND names (Config accepts only bwrap so far; docker and kubernetes go here). */
+  static SandboxBackend sandboxBackend(Config config) {
+    var s = config.sandbox();
+    return new BwrapBackend(new BwrapSettings(config.dataDir().resolve("workspaces"), s.firstUid(), s.uidCount(),
+        s.keepWorkspaces(), s.network(), BwrapSettings.DEFAULT_BWRAP));
   }
 
   private Main() {}
