@@ -124,7 +124,7 @@ public final class Main {
   static SandboxBackend sandboxBackend(Config config) {
     var s = config.sandbox();
     return new BwrapBackend(new BwrapSettings(config.dataDir().resolve("workspaces"), s.firstUid(), s.uidCount(),
-        s.keepWorkspaces(), s.network(), BwrapSettings.DEFAULT_BWRAP));
+        s.keepWorkspaces(), s.network(), s.bwrap()));
   }
 
   private Main() {}

@@ -30,7 +30,7 @@ public record Config(
     java.util.List<String> gitTokenHosts) {
 
   /** Sandbox mode settings; limits are defaults that requests may lower but never raise. */
-  public record SandboxSettings(String backend, boolean network, int firstUid, int uidCount, boolean keepWorkspaces,
+  public record SandboxSettings(String backend, Path bwrap, boolean network, int firstUid, int uidCount, boolean keepWorkspaces,
                                 Duration commandTimeout, long memoryBytes, int maxProcesses, Duration cpuTime,
                                 long maxFileBytes, int maxOutputBytes) {}
 
@@ -59,10 +59,11 @@ public record Config(
     }
     var sandbox = new SandboxSettings(
         p.choice("SANDBOX_BACKEND", "bwrap", "bwrap"),
+        Path.of(p.string("SANDBOX_BWRAP", "/usr/bin/bwrap")),
         p.choice("SANDBOX_NETWORK", "deny", "deny", "allow").equals("allow"),
         (int) p.number("SANDBOX_FIRST_UID", 200_000, 1_000, 2_000_000_000),
         (int) p.number("SANDBOX_UID_COUNT", 1_000, 1, 100_000),
-        p.bool("KEEP_WORKSPACES", false),
+        p.bool("SANDBOX_KEEP_WORKSPACES", false),
         Duration.ofMillis(p.number("SANDBOX_COMMAND_TIMEOUT_MS", 120_000, 1_000, 3_600_000)),
         p.number("SANDBOX_MEMORY_MB", 2048, 16, 1 << 20) << 20,
         (int) p.number("SANDBOX_MAX_PROCESSES", 256, 8, 100_000),

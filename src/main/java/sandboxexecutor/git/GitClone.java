@@ -130,7 +130,8 @@ public final class GitClone {
 
   private GitProcess.Outcome git(Path dir, Map<String, String> env, Path scratch, Instant deadline, String... args)
       throws IOException, InterruptedException {
-    var argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    // the workspace directory already belongs to the sandbox's uid, which git otherwise calls dubious
+    var argv = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "safe.directory=" + dir.toAbsolutePath()));
     argv.addAll(safeConfig());
     argv.addAll(List.of(args));
     Duration left = remaining(deadline);

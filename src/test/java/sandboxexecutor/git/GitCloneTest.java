@@ -1,5 +1,8 @@
 package sandboxexecutor.git;
 
+import sandboxexecutor.testing.GitHttpServer;
+import sandboxexecutor.testing.TestGit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

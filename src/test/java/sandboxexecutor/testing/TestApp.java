@@ -51,6 +51,8 @@ public final class TestApp implements AutoCloseable {
   private TestApp(Map<String, String> overrides) throws Exception {
     claude = new FakeAnthropic();
     dataDir = Files.createTempDirectory("se-test-");
+    // sandbox uids must traverse the data directory to reach their workspace (but not list it)
+    Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     var env = new HashMap<String, String>();
     env.put("PORT", "0");
     env.put("ANTHROPIC_API_KEY", "sk-test-not-a-real-key");

@@ -1,4 +1,4 @@
-package sandboxexecutor.git;
+package sandboxexecutor.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -21,9 +21,9 @@ import java.util.concurrent.Executors;
  * {@code git http-backend} as a CGI for each request, and records each request's Authorization header.
  * With {@code hang}, it accepts requests and never answers until closed.
  */
-final class GitHttpServer implements AutoCloseable {
+public final class GitHttpServer implements AutoCloseable {
   /** One request as the server saw it; authorization is "" when the header was absent. */
-  record Request(String method, String path, String authorization) {}
+  public record Request(String method, String path, String authorization) {}
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -41,23 +41,23 @@ final class GitHttpServer implements AutoCloseable {
     server.start();
   }
 
-  static GitHttpServer serving(Path projectRoot) throws IOException {
+  public static GitHttpServer serving(Path projectRoot) throws IOException {
     return new GitHttpServer(projectRoot, false);
   }
 
-  static GitHttpServer hanging() throws IOException {
+  public static GitHttpServer hanging() throws IOException {
     return new GitHttpServer(Path.of("/nonexistent"), true);
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  String url(String repo) {
+  public String url(String repo) {
     return "http://127.0.0.1:" + port() + "/" + repo;
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 

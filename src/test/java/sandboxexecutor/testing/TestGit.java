@@ -1,4 +1,4 @@
-package sandboxexecutor.git;
+package sandboxexecutor.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs git for test setup, isolated from the user's and the system's git config. */
-final class TestGit {
+public final class TestGit {
   private TestGit() {}
 
-  static String run(Path dir, String... args) throws IOException, InterruptedException {
+  public static String run(Path dir, String... args) throws IOException, InterruptedException {
     var argv = new ArrayList<>(List.of("git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid",
         "-c", "commit.gpgsign=false"));
     argv.addAll(List.of(args));
@@ -24,7 +24,7 @@ final class TestGit {
     return output.strip();
   }
 
-  static String execPath() throws IOException, InterruptedException {
+  public static String execPath() throws IOException, InterruptedException {
     return run(Path.of("."), "--exec-path");
   }
 
@@ -32,7 +32,7 @@ final class TestGit {
    * A bare repository {@code <root>/repo.git} whose default branch {@code main} has two commits (a.txt, b.txt)
    * and whose branch {@code feature} adds c.txt. Returns the source working repo.
    */
-  static Path sourceRepo(Path work, Path root) throws IOException, InterruptedException {
+  public static Path sourceRepo(Path work, Path root) throws IOException, InterruptedException {
     Path src = Files.createDirectories(work.resolve("src"));
     run(src, "init", "-q", "-b", "main");
     Files.writeString(src.resolve("a.txt"), "one\n");
