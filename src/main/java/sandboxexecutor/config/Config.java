@@ -39,9 +39,8 @@ public record Config(
 
   public static Config from(Map<String, String> env) {
     var p = new Parser(env);
-    var aliases = new LinkedHashMap<String, String>();
-    for (String pair : p.string("MODEL_ALIASES", "opus=claude-opus-5-5,sonnet=claude-sonnet-5-5,haiku=claude-haiku-5-5")
-        .split(",")) {
+    var aliases = new LinkedHashMap<>(Map.of("opus", "claude-opus-5-5", "sonnet", "claude-sonnet-5-5", "haiku", "claude-haiku-5-5"));
+    for (String pair : p.optional("MODEL_ALIASES").map(v -> v.split(",")).orElse(new String[0])) {
       String[] kv = pair.split("=", 2);
       if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
         throw new IllegalArgumentException("MODEL_ALIASES: expected alias=model_id pairs separated by commas, got '" + pair + "'");

@@ -1,20 +1,19 @@
 package sandboxexecutor.execution;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
+import sandboxexecutor.sandbox.bwrap.BwrapBackend;
+import sandboxexecutor.sandbox.bwrap.BwrapSettings;
+import sandboxexecutor.sandbox.bwrap.BwrapTesting;
 
 final class SandboxTesting {
   private SandboxTesting() {}
 
   /** Sandbox-mode tests need Linux and bubblewrap; CI installs it (bin/deps), so there they always run. */
   static void assumeBubblewrap() {
-    boolean available = System.getProperty("os.name").startsWith("Linux") && Files.isExecutable(Path.of("/usr/bin/bwrap"));
-    if ("true".equals(System.getenv("CI"))) {
-      if (!available) throw new AssertionError("CI must have bubblewrap: bin/deps installs it");
-      return;
+    try {
+      BwrapTesting.assumeUsable(new BwrapBackend(BwrapSettings.defaults(BwrapTesting.workspacesRoot())));
+    } catch (IOException e) {
+      throw new AssertionError(e);
     }
-    assumeTrue(available, "bubblewrap is not installed");
   }
 }

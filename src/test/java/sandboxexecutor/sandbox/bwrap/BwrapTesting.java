@@ -22,10 +22,16 @@ public final class BwrapTesting {
     return parent.resolve("workspaces");
   }
 
-  /** Skips the calling test class unless this is Linux with a bubblewrap that can make sandboxes. */
+  /**
+   * Skips the calling test class unless this is Linux with a bubblewrap that can make sandboxes. In CI
+   * (CI=true), where bin/deps installs bubblewrap, a missing sandbox fails instead, so these tests always run.
+   */
   public static void assumeUsable(BwrapBackend backend) {
-    assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"), "bubblewrap needs Linux");
-    var availability = backend.availability();
+    boolean linux = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux");
+    var availability = linux ? backend.availability() : new sandboxexecutor.sandbox.SandboxBackend.Availability(false, "not Linux");
+    if ("true".equals(System.getenv("CI")) && !availability.usable()) {
+      throw new AssertionError("CI must be able to run bubblewrap sandboxes: " + availability.detail());
+    }
     assumeTrue(availability.usable(), availability.detail());
   }
 }
