@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.ClaudeTurns;
 import sandboxexecutor.agent.RunSetup;
-import sandboxexecutor.agent.Runner;
+import sandboxexecutor.agent.RunControl;
+import sandboxexecutor.agent.Runs;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.config.DotEnv;
 import sandboxexecutor.http.ExecuteRoutes;
@@ -43,7 +44,7 @@ public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   /** The running service; closing it stops in the reverse order of construction, every wait bounded. */
-  public record App(Config config, Javalin http, Runner runner, AnthropicClient claude, WebPageFetcher fetcher)
+  public record App(Config config, Javalin http, Runs runs, AnthropicClient claude, WebPageFetcher fetcher)
       implements AutoCloseable {
     public int port() {
       return http.port();
@@ -51,9 +52,9 @@ public final class Main {
 
     @Override
     public void close() {
-      runner.stopAll(Duration.ofSeconds(10));
+      runs.stopAll(RunControl.Cause.SHUTDOWN, Duration.ofSeconds(10));
       http.stop();
-      runner.close();
+      runs.close();
       fetcher.close();
       claude.close();
     }
@@ -89,7 +90,7 @@ public final class Main {
   public static App wire(Config config, AnthropicClient claude) throws Exception {
     Files.createDirectories(config.dataDir());
     var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500)), config.models());
-    var runner = new Runner(loop);
+    var runs = new Runs();
     var setup = new RunSetup(config);
     var todo = new TodoWriteTool();
     var guard = new UrlGuard(config.allowPrivateNetworks());
@@ -97,7 +98,7 @@ public final class Main {
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
     var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
-    var sdk = new SdkMode(setup, runner, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")),
+    var sdk = new SdkMode(setup, loop, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")),
         config.defaultModel());
     var sandboxTools = new ToolRegistry(List.of(new BashTool(), new ReadTool(), new WriteTool(), new EditTool(),
         new GlobTool(), new GrepTool(), todo, webFetch, webSearch),
@@ -109,15 +110,15 @@ public final class Main {
     var backend = sandboxBackend(config);
     var sandbox = new SandboxMode(config, backend, new GitClone(guard, config.gitToken()
         .map(t -> new GitToken(t.reveal(), java.util.Set.copyOf(config.gitTokenHosts()))).orElse(null)),
-        guard, setup, runner, new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
-    var execute = new ExecuteRoutes(config, sdk, sandbox);
+        guard, setup, loop, new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
+    var execute = new ExecuteRoutes(config, setup, runs, sdk, sandbox);
     var health = new HealthRoutes(config, backend::availability);
     var http = Server.create(config.maxBodyBytes(), routes -> {
       health.register(routes);
       execute.register(routes);
     });
     http.start(config.host(), config.port());
-    return new App(config, http, runner, claude, fetcher);
+    return new App(config, http, runs, claude, fetcher);
   }
 
   /** The backend SANDBOX_BACKEND names (Config accepts only bwrap so far; docker and kubernetes go here). */

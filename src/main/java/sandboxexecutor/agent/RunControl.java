@@ -13,6 +13,12 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class RunControl {
   public enum Cause { DEADLINE, CANCELLED, SHUTDOWN }
 
+  /** Undoes a {@link #track} or {@link #enlist}; closing it throws nothing. */
+  public interface Handle extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   private final Instant deadline;
   private final AtomicReference<Cause> stopped = new AtomicReference<>();
   private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
@@ -49,7 +55,7 @@ public final class RunControl {
   }
 
   /** Registers a resource to close on stop; closing the returned handle unregisters it. */
-  public AutoCloseable track(AutoCloseable resource) {
+  public Handle track(AutoCloseable resource) {
     open.add(resource);
     if (stopped.get() != null) {
       try {
@@ -62,10 +68,12 @@ public final class RunControl {
   }
 
   /** Marks the current thread as working for this run until the handle is closed. */
-  public AutoCloseable enlist() {
+  public Handle enlist() {
     Thread me = Thread.currentThread();
-    workers.add(me);
+    boolean added = workers.add(me);
     if (stopped.get() != null) me.interrupt();
-    return () -> workers.remove(me);
+    return () -> {
+      if (added) workers.remove(me); // a nested enlist of the same thread leaves it enlisted
+    };
   }
 }

@@ -3,6 +3,7 @@ package sandboxexecutor.agent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -34,6 +35,12 @@ public final class RunSetup {
     }
   }
 
+  /** The execution's wall-clock budget: options.timeout_ms, capped by MAX_EXECUTION_TIME. */
+  public Duration timeout(ExecuteOptions options) {
+    long cap = config.maxExecutionTime().toMillis();
+    return Duration.ofMillis(options.timeoutMs() == null ? cap : Math.min(options.timeoutMs(), cap));
+  }
+
   /** @param readOnly plan mode: only read-only tools run */
   public AgentLoop.Run plan(String requestId, String prompt, ExecuteOptions options, Mode mode, boolean readOnly,
                             String permissionMode, String cwd, Optional<Sandbox> sandbox) {
@@ -47,8 +54,7 @@ public final class RunSetup {
     String system = options.systemPrompt() != null ? options.systemPrompt() : mode.systemPrompt();
     system += "\n\nToday's date is " + LocalDate.now(ZoneOffset.UTC) + ".";
     if (options.appendSystemPrompt() != null) system += "\n\n" + options.appendSystemPrompt();
-    long cap = config.maxExecutionTime().toMillis();
-    long timeoutMs = options.timeoutMs() == null ? cap : Math.min(options.timeoutMs(), cap);
+    long timeoutMs = timeout(options).toMillis();
     int maxTurns = options.maxTurns() == null ? mode.defaultMaxTurns() : options.maxTurns();
     return new AgentLoop.Run(requestId, prompt, system, modelId, tools, mode.tools(), readOnly, permissionMode,
         maxTurns, options.maxBudgetUsd(), maxTokens, timeoutMs, cwd, sandbox);

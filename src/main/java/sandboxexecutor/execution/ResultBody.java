@@ -69,7 +69,8 @@ public final class ResultBody {
     return m;
   }
 
-  private static Map<String, Object> partial(Map<String, Object> body) {
+  /** A body as the {@code details} of an error: what was done so far, without the envelope fields. */
+  static Map<String, Object> partial(Map<String, Object> body) {
     var details = new LinkedHashMap<>(body);
     details.remove("success");
     details.remove("request_id");

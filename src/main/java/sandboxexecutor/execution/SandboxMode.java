@@ -10,7 +10,6 @@ import java.util.Optional;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.RunControl;
 import sandboxexecutor.agent.RunSetup;
-import sandboxexecutor.agent.Runner;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.git.CloneResult;
 import sandboxexecutor.git.GitClone;
@@ -41,17 +40,17 @@ public final class SandboxMode {
   private final GitClone git;
   private final UrlGuard guard;
   private final RunSetup setup;
-  private final Runner runner;
+  private final AgentLoop loop;
   private final RunSetup.Mode mode;
 
   public SandboxMode(Config config, SandboxBackend backend, GitClone git, UrlGuard guard, RunSetup setup,
-                     Runner runner, RunSetup.Mode mode) {
+                     AgentLoop loop, RunSetup.Mode mode) {
     this.config = config;
     this.backend = backend;
     this.git = git;
     this.guard = guard;
     this.setup = setup;
-    this.runner = runner;
+    this.loop = loop;
     this.mode = mode;
   }
 
@@ -59,7 +58,8 @@ public final class SandboxMode {
     return backend.availability();
   }
 
-  public Map<String, Object> run(String id, SandboxRequest request, AgentLoop.Listener listener) throws InterruptedException {
+  public Map<String, Object> run(String id, SandboxRequest request, RunControl control, AgentLoop.Listener listener)
+      throws InterruptedException {
     long started = System.nanoTime();
     RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard);
     if (repo == null && request.branch() != null) throw ExecutorException.invalid("branch needs repo");
@@ -72,25 +72,26 @@ public final class SandboxMode {
       throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "Sandbox mode is unavailable on this server: "
           + availability.detail() + ". It never runs commands unisolated; SDK mode (POST /execute/sdk) still works.");
     }
-    RunControl control = runner.control(run);
     String sandboxId = id.replace("-", "").substring(0, 12);
     var spec = new SandboxSpec(sandboxId, limits, config.sandbox().network(), request.env());
     var metadata = new LinkedHashMap<String, Object>();
     var extra = new LinkedHashMap<String, Object>();
-    try (Sandbox sandbox = create(spec)) {
-      CloneResult clone = prepareWorkspace(repo, request.branch(), sandbox, control);
-      String failure = runSetup(request.setup(), sandbox, limits, control, extra);
+    try (Sandbox sandbox = create(spec); var enlisted = control.enlist()) {
+      CloneResult clone = new CloneResult(null, null);
+      String failure = null;
       AgentLoop.Outcome outcome = null;
-      if (failure == null) {
-        run = run.withSandbox(sandbox);
-        outcome = runner.run(run, control, listener);
-        if (request.verify() != null && control.stopped() == null) {
-          var verification = command(sandbox, request.verify(), limits, control);
-          extra.put("verification", Map.of("command", request.verify(), "exit_code", verification.exitCode(),
-              "passed", verification.ok(), "output", output(verification), "duration_ms", verification.elapsed().toMillis()));
-          if (!verification.ok()) failure = "Verification failed: `" + request.verify() + "` exited with " + verification.exitCode();
+      try {
+        clone = prepareWorkspace(repo, request.branch(), sandbox, control);
+        failure = runSetup(request.setup(), sandbox, limits, control, extra);
+        if (failure == null) {
+          run = run.withSandbox(sandbox);
+          outcome = loop.run(run, control, listener);
+          if (request.verify() != null && control.stopped() == null) failure = verify(request.verify(), sandbox, limits, control, extra);
         }
+      } catch (InterruptedException e) {
+        failure = "Stopped before the agent finished: " + control.stopped();
       }
+      Thread.interrupted(); // a stop must not keep the diff of what was done so far from being taken
       GitDiff.Diff diff = GitDiff.collect(sandbox, DIFF_TIMEOUT, MAX_DIFF_BYTES);
       extra.put("logs", outcome == null ? "" : TranscriptLog.render(outcome.messages()));
       if (request.includeDiff()) extra.put("diff", diff.patch());
@@ -104,10 +105,24 @@ public final class SandboxMode {
       if (diff.truncated()) metadata.put("diff_truncated", true);
       if (diff.error() != null) metadata.put("diff_error", diff.error());
       metadata.put("permission_mode", request.permissionMode().wireName);
+      if (outcome == null && control.stopped() == RunControl.Cause.DEADLINE) {
+        throw new ExecutorException(ErrorCode.EXECUTION_TIMEOUT, "The execution did not finish within "
+            + setup.timeout(request.options()).toMillis() + " ms (it was still cloning or running setup)",
+            ResultBody.partial(ResultBody.of(id, null, failure, extra, metadata)), null, null);
+      }
       return ResultBody.of(id, outcome, failure, extra, metadata);
     } catch (IOException e) {
       throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "The sandbox failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Runs the verify command; returns why verification failed, or null. */
+  private static String verify(String script, Sandbox sandbox, SandboxLimits limits, RunControl control,
+                               Map<String, Object> extra) throws IOException, InterruptedException {
+    var result = command(sandbox, script, limits, control);
+    extra.put("verification", Map.of("command", script, "exit_code", result.exitCode(), "passed", result.ok(),
+        "output", output(result), "duration_ms", result.elapsed().toMillis()));
+    return result.ok() ? null : "Verification failed: `" + script + "` exited with " + result.exitCode();
   }
 
   private Sandbox create(SandboxSpec spec) throws IOException {

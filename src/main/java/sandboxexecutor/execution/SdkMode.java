@@ -4,27 +4,27 @@ import java.util.Map;
 import java.util.Optional;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.RunSetup;
-import sandboxexecutor.agent.Runner;
+import sandboxexecutor.agent.RunControl;
 import sandboxexecutor.protocol.SdkRequest;
 
 /** SDK mode: the agent loop in-process with the light tools, no sandbox. */
 public final class SdkMode {
   private final RunSetup setup;
-  private final Runner runner;
+  private final AgentLoop loop;
   private final RunSetup.Mode mode;
   private final String defaultModel;
 
-  public SdkMode(RunSetup setup, Runner runner, RunSetup.Mode mode, String defaultModel) {
+  public SdkMode(RunSetup setup, AgentLoop loop, RunSetup.Mode mode, String defaultModel) {
     this.setup = setup;
-    this.runner = runner;
+    this.loop = loop;
     this.mode = mode;
     this.defaultModel = defaultModel;
   }
 
-  public Map<String, Object> run(String id, SdkRequest request, AgentLoop.Listener listener) {
+  public Map<String, Object> run(String id, SdkRequest request, RunControl control, AgentLoop.Listener listener) {
     long started = System.nanoTime();
     var run = setup.plan(id, request.prompt(), request.options(), mode, false, "default", "/", Optional.empty());
-    var outcome = runner.run(run, runner.control(run), listener);
+    var outcome = loop.run(run, control, listener);
     String model = request.options().model() == null ? defaultModel : request.options().model();
     return ResultBody.of(id, outcome, null, Map.of(), ResultBody.metadata(started, outcome, run, model));
   }

@@ -3,6 +3,8 @@ package sandboxexecutor.http;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import sandboxexecutor.agent.AgentLoop;
+import sandboxexecutor.agent.RunSetup;
+import sandboxexecutor.agent.Runs;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.execution.SandboxMode;
 import sandboxexecutor.execution.SdkMode;
@@ -16,8 +18,13 @@ public final class ExecuteRoutes {
   private final SdkMode sdk;
   private final SandboxMode sandbox;
 
-  public ExecuteRoutes(Config config, SdkMode sdk, SandboxMode sandbox) {
+  private final RunSetup setup;
+  private final Runs runs;
+
+  public ExecuteRoutes(Config config, RunSetup setup, Runs runs, SdkMode sdk, SandboxMode sandbox) {
     this.config = config;
+    this.setup = setup;
+    this.runs = runs;
     this.reader = new RequestReader(config.maxBodyBytes(), config.models());
     this.sdk = sdk;
     this.sandbox = sandbox;
@@ -31,13 +38,23 @@ public final class ExecuteRoutes {
   private void sdk(Context ctx) {
     var request = reader.sdk(reader.body(ctx));
     requireApiKey();
-    Server.json(ctx, 200, sdk.run(Server.requestId(ctx), request, AgentLoop.Listener.NONE));
+    var control = runs.start(setup.timeout(request.options()));
+    try {
+      Server.json(ctx, 200, sdk.run(Server.requestId(ctx), request, control, AgentLoop.Listener.NONE));
+    } finally {
+      runs.finish(control);
+    }
   }
 
   private void sandbox(Context ctx) throws InterruptedException {
     var request = reader.sandbox(reader.body(ctx));
     requireApiKey();
-    Server.json(ctx, 200, sandbox.run(Server.requestId(ctx), request, AgentLoop.Listener.NONE));
+    var control = runs.start(setup.timeout(request.options()));
+    try {
+      Server.json(ctx, 200, sandbox.run(Server.requestId(ctx), request, control, AgentLoop.Listener.NONE));
+    } finally {
+      runs.finish(control);
+    }
   }
 
   private void requireApiKey() {

@@ -1,0 +1,58 @@
+package sandboxexecutor.agent;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The clocks of live executions: {@link #start} gives each a {@link RunControl} whose deadline fires on one
+ * scheduler thread, and shutdown can stop them all. The executions themselves run on their callers' threads.
+ */
+public final class Runs implements AutoCloseable {
+  private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "run-deadlines");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Map<RunControl, ScheduledFuture<?>> live = new ConcurrentHashMap<>();
+
+  /** Starts an execution's clock; call {@link #finish} when it has ended, whatever happened. */
+  public RunControl start(Duration timeout) {
+    var control = new RunControl(Instant.now().plus(timeout));
+    live.put(control, deadlines.schedule(() -> control.stop(RunControl.Cause.DEADLINE), timeout.toMillis(), TimeUnit.MILLISECONDS));
+    return control;
+  }
+
+  public void finish(RunControl control) {
+    var timer = live.remove(control);
+    if (timer != null) timer.cancel(false);
+  }
+
+  public int live() {
+    return live.size();
+  }
+
+  /** Stops every live execution (each records why) and waits for them to end, at most {@code grace}. */
+  public void stopAll(RunControl.Cause cause, Duration grace) {
+    live.keySet().forEach(c -> c.stop(cause));
+    long until = System.nanoTime() + grace.toNanos();
+    while (!live.isEmpty() && System.nanoTime() < until) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    deadlines.shutdownNow();
+  }
+}
