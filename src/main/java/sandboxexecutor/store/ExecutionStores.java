@@ -12,12 +12,12 @@ public final class ExecutionStores {
   private ExecutionStores() {}
 
   /** {@code DATABASE_URL} when set (see {@link DatabaseUrl#parse}), else SQLite at {@code <dataDir>/executions.db}. */
-  public static JdbcExecutionStore open(Optional<String> databaseUrl, Path dataDir) {
+  public static ExecutionStore open(Optional<String> databaseUrl, Path dataDir) {
     return open(databaseUrl.map(DatabaseUrl::parse).orElseGet(() -> DatabaseUrl.sqlite(dataDir.resolve("executions.db"))),
         StoreOptions.defaults());
   }
 
-  public static JdbcExecutionStore open(DatabaseUrl url, StoreOptions options) {
+  public static ExecutionStore open(DatabaseUrl url, StoreOptions options) {
     var store = new JdbcExecutionStore(Database.open(url, options));
     LOG.info("execution store: {}", url); // DatabaseUrl.toString leaves the password out
     return store;

@@ -31,7 +31,7 @@ abstract class ExecutionStoreContract {
   static final Instant T0 = Instant.parse("2026-01-01T10:00:00.123Z");
 
   DatabaseUrl url;
-  JdbcExecutionStore store;
+  ExecutionStore store;
 
   /** A URL to a new, empty database. */
   abstract DatabaseUrl freshDatabase() throws Exception;

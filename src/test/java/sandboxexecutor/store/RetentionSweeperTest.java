@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RetentionSweeperTest {
   static final Instant NOW = Instant.parse("2026-03-01T00:00:00Z");
   @TempDir Path dir;
-  JdbcExecutionStore executions;
+  ExecutionStore executions;
   LocalObjectStore objects;
 
   @BeforeEach
