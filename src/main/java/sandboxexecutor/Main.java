@@ -3,39 +3,55 @@ package sandboxexecutor;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import io.javalin.Javalin;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.ClaudeTurns;
 import sandboxexecutor.agent.RunSetup;
-import sandboxexecutor.agent.RunControl;
 import sandboxexecutor.agent.Runs;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.config.DotEnv;
-import sandboxexecutor.http.ExecuteRoutes;
-import sandboxexecutor.http.HealthRoutes;
-import sandboxexecutor.http.Server;
+import sandboxexecutor.config.Secret;
+import sandboxexecutor.execution.Callbacks;
+import sandboxexecutor.execution.Executions;
 import sandboxexecutor.execution.SandboxMode;
 import sandboxexecutor.execution.SdkMode;
 import sandboxexecutor.git.GitClone;
 import sandboxexecutor.git.GitToken;
+import sandboxexecutor.http.ExecuteRoutes;
+import sandboxexecutor.http.ExecutionRoutes;
+import sandboxexecutor.http.HealthRoutes;
+import sandboxexecutor.http.RequestReader;
+import sandboxexecutor.http.Server;
+import sandboxexecutor.net.UrlGuard;
+import sandboxexecutor.net.WebPageFetcher;
 import sandboxexecutor.sandbox.SandboxBackend;
 import sandboxexecutor.sandbox.bwrap.BwrapBackend;
 import sandboxexecutor.sandbox.bwrap.BwrapSettings;
+import sandboxexecutor.store.ExecutionStore;
+import sandboxexecutor.store.ExecutionStores;
+import sandboxexecutor.store.LocalObjectStore;
+import sandboxexecutor.store.ObjectStore;
+import sandboxexecutor.store.RetentionSweeper;
+import sandboxexecutor.store.S3ObjectStore;
+import sandboxexecutor.store.S3Settings;
+import sandboxexecutor.tools.TodoWriteTool;
+import sandboxexecutor.tools.ToolRegistry;
 import sandboxexecutor.tools.coding.BashTool;
 import sandboxexecutor.tools.coding.EditTool;
 import sandboxexecutor.tools.coding.GlobTool;
 import sandboxexecutor.tools.coding.GrepTool;
 import sandboxexecutor.tools.coding.ReadTool;
 import sandboxexecutor.tools.coding.WriteTool;
-import sandboxexecutor.tools.TodoWriteTool;
-import sandboxexecutor.tools.ToolRegistry;
-import sandboxexecutor.net.UrlGuard;
-import sandboxexecutor.net.WebPageFetcher;
 import sandboxexecutor.tools.web.WebFetchTool;
 import sandboxexecutor.tools.web.WebSearchTool;
 
@@ -44,19 +60,30 @@ public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   /** The running service; closing it stops in the reverse order of construction, every wait bounded. */
-  public record App(Config config, Javalin http, Runs runs, AnthropicClient claude, WebPageFetcher fetcher)
-      implements AutoCloseable {
+  public static final class App implements AutoCloseable {
+    private final List<AutoCloseable> parts; // in construction order
+    private final Javalin http;
+    public final Config config;
+
+    App(Config config, Javalin http, List<AutoCloseable> parts) {
+      this.config = config;
+      this.http = http;
+      this.parts = parts;
+    }
+
     public int port() {
       return http.port();
     }
 
     @Override
     public void close() {
-      runs.stopAll(RunControl.Cause.SHUTDOWN, Duration.ofSeconds(10));
-      http.stop();
-      runs.close();
-      fetcher.close();
-      claude.close();
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        try {
+          parts.get(i).close();
+        } catch (Exception e) {
+          log.warn("closing {} failed: {}", parts.get(i).getClass().getSimpleName(), e.toString());
+        }
+      }
     }
   }
 
@@ -80,7 +107,7 @@ public final class Main {
 
   public static AnthropicClient anthropic(Config config) {
     var builder = AnthropicOkHttpClient.builder()
-        .apiKey(config.apiKey().map(s -> s.reveal()).orElse("not-configured"))
+        .apiKey(config.apiKey().map(Secret::reveal).orElse("not-configured"))
         .maxRetries(config.anthropicMaxRetries())
         .timeout(config.maxExecutionTime());
     config.anthropicBaseUrl().ifPresent(builder::baseUrl);
@@ -88,13 +115,26 @@ public final class Main {
   }
 
   public static App wire(Config config, AnthropicClient claude) throws Exception {
+    var parts = new ArrayList<AutoCloseable>();
+    parts.add(claude::close);
     Files.createDirectories(config.dataDir());
-    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500)), config.models());
-    var runs = new Runs();
-    var setup = new RunSetup(config);
-    var todo = new TodoWriteTool();
+    var clock = Clock.systemUTC();
+    ExecutionStore store = ExecutionStores.open(config.storage().databaseUrl().map(Secret::reveal), config.dataDir());
+    parts.add(store);
+    ObjectStore objects = objectStore(config);
+    parts.add(objects);
+    var sweeper = new RetentionSweeper(store, objects, Duration.ofDays(config.storage().resultsTtlDays()),
+        Duration.ofHours(1), 1_000, clock);
+    parts.add(sweeper);
+
     var guard = new UrlGuard(config.allowPrivateNetworks());
     var fetcher = new WebPageFetcher(guard);
+    parts.add(fetcher);
+    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500)), config.models());
+    var runs = new Runs();
+    parts.add(runs);
+    var setup = new RunSetup(config);
+    var todo = new TodoWriteTool();
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
     var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
@@ -108,17 +148,39 @@ public final class Main {
             ? "Commands may reach the network (the operator allowed egress)."
             : "Commands have no network: nothing outside the sandbox is reachable from the shell. WebFetch and WebSearch still work when offered.");
     var backend = sandboxBackend(config);
-    var sandbox = new SandboxMode(config, backend, new GitClone(guard, config.gitToken()
-        .map(t -> new GitToken(t.reveal(), java.util.Set.copyOf(config.gitTokenHosts()))).orElse(null)),
-        guard, setup, loop, new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
-    var execute = new ExecuteRoutes(config, setup, runs, sdk, sandbox);
+    var gitToken = config.gitToken().map(t -> new GitToken(t.reveal(), Set.copyOf(config.gitTokenHosts()))).orElse(null);
+    var sandbox = new SandboxMode(config, backend, new GitClone(guard, gitToken), guard, setup, loop,
+        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
+
+    var callbacks = new Callbacks(guard, config.dispatch().callbackSecret().map(Secret::reveal).orElse(null),
+        config.dispatch().callbackMaxAttempts(), config.dispatch().callbackBackoff(), store, clock);
+    parts.add(callbacks);
+    var executions = new Executions(config, store, objects, runs, setup, sdk, sandbox, callbacks, clock);
+    executions.recover();
+    sweeper.start();
+
+    var reader = new RequestReader(config.maxBodyBytes(), config.models(), guard);
+    var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
+    var execute = new ExecuteRoutes(config, reader, executions, views);
     var health = new HealthRoutes(config, backend::availability);
     var http = Server.create(config.maxBodyBytes(), routes -> {
       health.register(routes);
       execute.register(routes);
+      views.register(routes);
     });
     http.start(config.host(), config.port());
-    return new App(config, http, runs, claude, fetcher);
+    parts.add(http::stop);
+    parts.add(executions); // closed first: running executions finish or are cancelled while HTTP still answers
+    return new App(config, http, parts);
+  }
+
+  private static ObjectStore objectStore(Config config) {
+    var s = config.storage();
+    if (s.resultsBucket().isEmpty()) return new LocalObjectStore(config.dataDir().resolve("results"));
+    Optional<URI> endpoint = s.resultsEndpoint().map(URI::create);
+    return new S3ObjectStore(new S3Settings(s.resultsBucket().get(), endpoint,
+        s.resultsRegion().orElse(S3Settings.defaultRegion(endpoint)), s.resultsAccessKeyId(),
+        s.resultsSecretAccessKey().map(Secret::reveal), s.resultsPrefix()));
   }
 
   /** The backend SANDBOX_BACKEND names (Config accepts only bwrap so far; docker and kubernetes go here). */

@@ -31,6 +31,7 @@ import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
 import sandboxexecutor.protocol.SdkMessage;
 import sandboxexecutor.protocol.StopReason;
+import sandboxexecutor.sandbox.OutputListener;
 import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.ModelAccess;
 import sandboxexecutor.tools.TodoList;
@@ -96,7 +97,8 @@ public final class AgentLoop {
 
     default void onStreamEvent(RawMessageStreamEvent event) {}
 
-    default void onToolOutput(String chunk) {}
+    /** A chunk of a running tool's output (sandbox commands), for streaming callers. */
+    default void onToolOutput(String toolUseId, String stream, String chunk) {}
   }
 
   private final ClaudeTurns claude;
@@ -164,9 +166,8 @@ public final class AgentLoop {
       var toolParams = toolParams(run.tools());
       Map<String, Tool> available = new LinkedHashMap<>();
       run.tools().forEach(t -> available.put(t.name(), t));
-      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, this,
-          (stream, chunk) -> listener.onToolOutput(chunk));
-      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, control, denials);
+      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, this, OutputListener.NONE);
+      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, control, denials, listener);
       while (true) {
         var params = MessageCreateParams.builder()
             .model(run.modelId())

@@ -32,15 +32,17 @@ final class ToolCalls {
   private final ToolContext context;
   private final RunControl control;
   private final List<PermissionDenial> denials;
+  private final AgentLoop.Listener listener;
 
   ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, ToolContext context,
-            RunControl control, List<PermissionDenial> denials) {
+            RunControl control, List<PermissionDenial> denials, AgentLoop.Listener listener) {
     this.available = available;
     this.registry = registry;
     this.readOnlyMode = readOnlyMode;
     this.context = context;
     this.control = control;
     this.denials = denials;
+    this.listener = listener;
   }
 
   List<ToolResult> run(List<Call> calls) throws InterruptedException {
@@ -91,7 +93,8 @@ final class ToolCalls {
       return ToolResult.error("Invalid input for " + call.name() + ": " + invalid.get() + ". Fix the input and call it again.");
     }
     try {
-      return capped(tool.call(call.input(), context));
+      var own = context.withOutput((stream, chunk) -> listener.onToolOutput(call.id(), stream.name().toLowerCase(), chunk));
+      return capped(tool.call(call.input(), own));
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {

@@ -27,7 +27,22 @@ public record Config(
     long defaultMaxTokens,
     SandboxSettings sandbox,
     Optional<Secret> gitToken,
-    java.util.List<String> gitTokenHosts) {
+    java.util.List<String> gitTokenHosts,
+    Storage storage,
+    Dispatch dispatch) {
+
+  /** Where records and artifacts live: SQLite in DATA_DIR unless DATABASE_URL; a local directory unless RESULTS_BUCKET. */
+  public record Storage(Optional<Secret> databaseUrl, Optional<String> resultsBucket, Optional<String> resultsEndpoint,
+                        Optional<String> resultsRegion, Optional<String> resultsAccessKeyId,
+                        Optional<Secret> resultsSecretAccessKey, String resultsPrefix, int resultsTtlDays) {}
+
+  /**
+   * How executions are queued and delivered. Concurrency limits are per mode; callers past them wait in one
+   * bounded queue.
+   */
+  public record Dispatch(int maxConcurrent, int maxConcurrentSandbox, int maxQueued, Optional<Secret> callbackSecret,
+                         int callbackMaxAttempts, Duration callbackBackoff, Duration shutdownGrace,
+                         Duration heartbeat) {}
 
   /** Sandbox mode settings; limits are defaults that requests may lower but never raise. */
   public record SandboxSettings(String backend, Path bwrap, boolean network, int firstUid, int uidCount, boolean keepWorkspaces,
@@ -86,7 +101,19 @@ public record Config(
         sandbox,
         p.optional("GIT_TOKEN").map(Secret::new),
         java.util.List.of(p.string("GIT_TOKEN_HOSTS", "github.com").split(",")).stream().map(String::trim)
-            .filter(h -> !h.isEmpty()).toList());
+            .filter(h -> !h.isEmpty()).toList(),
+        new Storage(p.optional("DATABASE_URL").map(Secret::new), p.optional("RESULTS_BUCKET"),
+            p.optional("RESULTS_ENDPOINT"), p.optional("RESULTS_REGION"), p.optional("RESULTS_ACCESS_KEY_ID"),
+            p.optional("RESULTS_SECRET_ACCESS_KEY").map(Secret::new), p.string("RESULTS_PREFIX", ""),
+            (int) p.number("RESULTS_TTL_DAYS", 30, 0, 36_500)),
+        new Dispatch((int) p.number("MAX_CONCURRENT_EXECUTIONS", 1_000, 1, 100_000),
+            (int) p.number("MAX_CONCURRENT_SANDBOX_EXECUTIONS", 8, 1, 10_000),
+            (int) p.number("MAX_QUEUED_EXECUTIONS", 1_000, 0, 1_000_000),
+            p.optional("CALLBACK_SECRET").map(Secret::new),
+            (int) p.number("CALLBACK_MAX_ATTEMPTS", 5, 1, 50),
+            Duration.ofMillis(p.number("CALLBACK_BACKOFF_MS", 2_000, 1, 3_600_000)),
+            Duration.ofMillis(p.number("SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000)),
+            Duration.ofMillis(p.number("SSE_HEARTBEAT_MS", 15_000, 10, 600_000))));
   }
 
   /** Reads typed values and names the variable in every error. Blank counts as unset. */

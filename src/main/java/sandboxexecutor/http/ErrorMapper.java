@@ -16,7 +16,8 @@ final class ErrorMapper {
   static int status(ErrorCode code) {
     return switch (code) {
       case INVALID_REQUEST, URL_NOT_ALLOWED -> 400;
-      case ROUTE_NOT_FOUND -> 404;
+      case ROUTE_NOT_FOUND, NOT_FOUND -> 404;
+      case IDEMPOTENCY_CONFLICT, EXECUTION_FINISHED, CANCELLED -> 409;
       case METHOD_NOT_ALLOWED -> 405;
       case PAYLOAD_TOO_LARGE -> 413;
       case UNSUPPORTED_MEDIA_TYPE -> 415;
@@ -24,7 +25,7 @@ final class ErrorMapper {
       case RATE_LIMITED -> 429;
       case INTERNAL_ERROR -> 500;
       case UPSTREAM_ERROR -> 502;
-      case MISSING_API_KEY, SANDBOX_UNAVAILABLE, SERVICE_UNAVAILABLE -> 503;
+      case MISSING_API_KEY, SANDBOX_UNAVAILABLE, SERVICE_UNAVAILABLE, QUEUE_FULL -> 503;
       case EXECUTION_TIMEOUT -> 504;
     };
   }

@@ -2,59 +2,82 @@ package sandboxexecutor.http;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import sandboxexecutor.agent.AgentLoop;
-import sandboxexecutor.agent.RunSetup;
-import sandboxexecutor.agent.Runs;
+import java.util.LinkedHashMap;
 import sandboxexecutor.config.Config;
-import sandboxexecutor.execution.SandboxMode;
-import sandboxexecutor.execution.SdkMode;
+import sandboxexecutor.execution.Executions;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
+import sandboxexecutor.protocol.Submission;
 
-/** {@code POST /execute/sdk} and {@code POST /execute}: decode, run the mode, answer with the result body. */
+/**
+ * {@code POST /execute/sdk}, {@code POST /execute} and {@code POST /tasks}: decode, submit, and answer the way the
+ * caller asked: the finished result (default), a live event stream, or 202 at once (async).
+ */
 public final class ExecuteRoutes {
   private final Config config;
   private final RequestReader reader;
-  private final SdkMode sdk;
-  private final SandboxMode sandbox;
+  private final Executions executions;
+  private final ExecutionRoutes views;
 
-  private final RunSetup setup;
-  private final Runs runs;
-
-  public ExecuteRoutes(Config config, RunSetup setup, Runs runs, SdkMode sdk, SandboxMode sandbox) {
+  public ExecuteRoutes(Config config, RequestReader reader, Executions executions, ExecutionRoutes views) {
     this.config = config;
-    this.setup = setup;
-    this.runs = runs;
-    this.reader = new RequestReader(config.maxBodyBytes(), config.models());
-    this.sdk = sdk;
-    this.sandbox = sandbox;
+    this.reader = reader;
+    this.executions = executions;
+    this.views = views;
   }
 
   public void register(RoutesConfig routes) {
-    routes.post("/execute/sdk", this::sdk);
-    routes.post("/execute", this::sandbox);
+    routes.post("/execute/sdk", ctx -> handle(ctx, reader.sdk(reader.body(ctx))));
+    routes.post("/execute", ctx -> handle(ctx, reader.sandbox(reader.body(ctx))));
+    routes.post("/tasks", this::task);
   }
 
-  private void sdk(Context ctx) {
-    var request = reader.sdk(reader.body(ctx));
-    requireApiKey();
-    var control = runs.start(setup.timeout(request.options()));
-    try {
-      Server.json(ctx, 200, sdk.run(Server.requestId(ctx), request, control, AgentLoop.Listener.NONE));
-    } finally {
-      runs.finish(control);
+  /** {@code POST /tasks}: always async; a body with {@code prompt} is SDK mode, one with {@code task} sandbox mode. */
+  private void task(Context ctx) throws InterruptedException {
+    var body = reader.body(ctx);
+    if (!body.has("prompt") && !body.has("task")) {
+      throw ExecutorException.invalid("A task needs either prompt (SDK mode) or task (sandbox mode)");
     }
+    if (body instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("async")) object.put("async", true);
+    Submission submission = body.has("prompt") ? reader.sdk(body) : reader.sandbox(body);
+    if (!submission.async()) throw ExecutorException.invalid("async: POST /tasks is always asynchronous");
+    handle(ctx, submission);
   }
 
-  private void sandbox(Context ctx) throws InterruptedException {
-    var request = reader.sandbox(reader.body(ctx));
+  private void handle(Context ctx, Submission submission) throws InterruptedException {
     requireApiKey();
-    var control = runs.start(setup.timeout(request.options()));
-    try {
-      Server.json(ctx, 200, sandbox.run(Server.requestId(ctx), request, control, AgentLoop.Listener.NONE));
-    } finally {
-      runs.finish(control);
+    String key = ctx.header("Idempotency-Key");
+    if (key != null) {
+      if (key.isBlank() || key.length() > 200) throw ExecutorException.invalid("Idempotency-Key must be 1 to 200 characters");
+      submission = submission.withIdempotencyKey(key);
     }
+    var format = EventStream.requested(ctx, submission.stream());
+    if (format != null && submission.async()) throw ExecutorException.invalid("async cannot be combined with a streaming Accept header");
+    if (format != null) submission = submission.streaming();
+    var accepted = executions.submit(Server.requestId(ctx), submission);
+    String id = accepted.record().id();
+    if (accepted.replayed()) ctx.header("Idempotent-Replayed", "true");
+    if (submission.async()) {
+      ctx.header("Location", "/executions/" + id);
+      var body = new LinkedHashMap<String, Object>();
+      body.put("success", true);
+      body.put("request_id", id);
+      body.put("status", accepted.record().status().wire());
+      body.put("location", "/executions/" + id);
+      Server.json(ctx, accepted.replayed() ? 200 : 202, body);
+      return;
+    }
+    if (accepted.live() == null) {
+      // the earlier execution with this key has ended: answer with what it answered
+      Server.json(ctx, 200, views.view(accepted.record(), true));
+      return;
+    }
+    if (format != null) {
+      boolean stayed = EventStream.follow(ctx, accepted.live().events, 0, format, config.dispatch().heartbeat());
+      if (!stayed && submission.cancelOnDisconnect()) executions.cancel(id);
+      return;
+    }
+    Server.json(ctx, 200, accepted.live().await());
   }
 
   private void requireApiKey() {

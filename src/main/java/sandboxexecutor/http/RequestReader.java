@@ -17,20 +17,29 @@ import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecuteOptions;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.Set;
+import sandboxexecutor.net.UrlGuard;
+import sandboxexecutor.protocol.ModeRequest;
 import sandboxexecutor.protocol.SandboxRequest;
+import sandboxexecutor.protocol.Submission;
 import sandboxexecutor.protocol.SdkRequest;
 import java.util.List;
 
 /** Turns request bodies into protocol records: content type, size, JSON syntax, then every field. */
-final class RequestReader {
+public final class RequestReader {
   private static final int MAX_NAME = 200;
+  private static final String ID_PATTERN = "[A-Za-z0-9._:-]{1,200}";
   private final long maxBodyBytes;
   private final ModelCatalog models;
+  private final UrlGuard guard;
   private final ObjectReader reader;
 
-  RequestReader(long maxBodyBytes, ModelCatalog models) {
+  public RequestReader(long maxBodyBytes, ModelCatalog models, UrlGuard guard) {
     this.maxBodyBytes = maxBodyBytes;
     this.models = models;
+    this.guard = guard;
     // Request bodies are untrusted: duplicate keys are refused and nesting is capped far below Jackson's default.
     var factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
@@ -68,24 +77,60 @@ final class RequestReader {
     }
   }
 
-  SdkRequest sdk(JsonNode body) {
+  Submission sdk(JsonNode body) {
     var fields = new JsonFields(body, "");
     String prompt = fields.requiredText("prompt");
     JsonFields o = fields.object("options");
+    boolean partial = o != null && Boolean.TRUE.equals(o.bool("include_partial_messages"));
     var options = options(o);
     if (o != null) o.rejectUnknown();
-    fields.rejectUnknown();
-    return new SdkRequest(prompt, options);
+    return submission(fields, new SdkRequest(prompt, options), partial, body);
   }
 
-  SandboxRequest sandbox(JsonNode body) {
+  /** The fields that say how the caller wants the execution delivered; the same in both modes. */
+  private Submission submission(JsonFields fields, ModeRequest request, boolean partial, JsonNode body) {
+    Boolean stream = fields.bool("stream");
+    Boolean async = fields.bool("async");
+    Boolean cancelOnDisconnect = fields.bool("cancel_on_disconnect");
+    String callbackUrl = fields.text("callback_url", 2_048);
+    if (callbackUrl != null) {
+      guard.checkUrl("callback_url", callbackUrl, guard.allowsPrivateNetworks() ? Set.of("https", "http") : Set.of("https"));
+    }
+    String instanceId = id(fields, "instance_id");
+    String projectId = id(fields, "project_id");
+    fields.rejectUnknown();
+    if (Boolean.TRUE.equals(stream) && Boolean.TRUE.equals(async)) {
+      throw ExecutorException.invalid("stream and async exclude each other: stream answers as it runs, async answers at once");
+    }
+    return new Submission(request, Boolean.TRUE.equals(stream), Boolean.TRUE.equals(async), callbackUrl,
+        instanceId == null ? "default" : instanceId, projectId, partial, Boolean.TRUE.equals(cancelOnDisconnect), null,
+        redacted(body));
+  }
+
+  private static String id(JsonFields fields, String field) {
+    String value = fields.text(field, 200);
+    if (value != null && !value.matches(ID_PATTERN)) {
+      throw ExecutorException.invalid(field + " may hold only letters, digits and . _ : - (1 to 200 characters)");
+    }
+    return value;
+  }
+
+  /** The body as stored: values of options.env may be secrets whatever the contract says, so they are not kept. */
+  private static JsonNode redacted(JsonNode body) {
+    JsonNode copy = body.deepCopy();
+    JsonNode env = copy.path("options").path("env");
+    if (env instanceof ObjectNode object) object.properties().forEach(e -> e.setValue(TextNode.valueOf("[redacted]")));
+    return copy;
+  }
+
+  Submission sandbox(JsonNode body) {
     var fields = new JsonFields(body, "");
     String task = fields.requiredText("task");
     String repo = fields.text("repo", 2_048);
     String branch = fields.text("branch", 255);
     JsonFields o = fields.object("options");
-    fields.rejectUnknown();
     if (o == null) o = new JsonFields(Json.MAPPER.createObjectNode(), "options");
+    boolean partial = Boolean.TRUE.equals(o.bool("include_partial_messages"));
     Boolean includeDiff = o.bool("include_diff");
     String mode = o.text("permission_mode", 64);
     var permissionMode = mode == null ? SandboxRequest.PermissionMode.ACCEPT_EDITS : SandboxRequest.PermissionMode.parse(mode);
@@ -113,8 +158,9 @@ final class RequestReader {
     }
     var options = options(o);
     o.rejectUnknown();
-    return new SandboxRequest(task, repo, branch, options, includeDiff == null || includeDiff, permissionMode,
+    var request = new SandboxRequest(task, repo, branch, options, includeDiff == null || includeDiff, permissionMode,
         env == null ? Map.of() : env, setup == null ? List.of() : setup, verify, limits);
+    return submission(fields, request, partial, body);
   }
 
   /** Reads the options both modes share; the caller reads its own, then calls {@code rejectUnknown}. */

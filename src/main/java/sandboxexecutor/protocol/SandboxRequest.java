@@ -17,7 +17,7 @@ public record SandboxRequest(
     Map<String, String> env,
     List<String> setup,
     String verify,
-    LimitOverrides limits) {
+    LimitOverrides limits) implements ModeRequest {
 
   public SandboxRequest {
     env = Map.copyOf(env);

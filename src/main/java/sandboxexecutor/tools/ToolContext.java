@@ -28,6 +28,11 @@ public record ToolContext(
     return left.isNegative() ? Duration.ZERO : left;
   }
 
+  /** The same context with the output of this one tool call going to {@code listener}. */
+  public ToolContext withOutput(OutputListener listener) {
+    return new ToolContext(executionId, deadline, sandbox, todos, model, listener);
+  }
+
   public Sandbox requireSandbox() {
     return sandbox.orElseThrow(() -> new IllegalStateException("this tool needs a sandbox (POST /execute)"));
   }
