@@ -53,6 +53,15 @@ public final class TestPostgres {
     return new DatabaseUrl(base.dialect(), base.jdbcUrl() + sep + "currentSchema=" + schema, base.user(), base.password());
   }
 
+  /** The same, as a DATABASE_URL value for the service (credentials as JDBC URL parameters). */
+  public static String freshDatabaseUrl() {
+    DatabaseUrl url = freshSchema();
+    String jdbc = url.jdbcUrl();
+    if (url.user().isPresent()) jdbc += "&user=" + url.user().get();
+    if (url.password().isPresent()) jdbc += "&password=" + url.password().get();
+    return jdbc;
+  }
+
   private static Optional<Path> binDir() {
     try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
       return versions.map(v -> v.resolve("bin"))
