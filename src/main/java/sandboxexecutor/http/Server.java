@@ -5,6 +5,8 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.UUID;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import java.util.function.Consumer;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
@@ -16,6 +18,7 @@ import sandboxexecutor.protocol.Json;
  */
 public final class Server {
   private static final String REQUEST_ID = "request_id";
+  private static final int ACCEPT_QUEUE = 4096;
 
   private Server() {}
 
@@ -26,6 +29,15 @@ public final class Server {
       config.startup.showOldJavalinVersionWarning = false;
       config.http.prefer405over404 = true;
       config.http.maxRequestSize = maxBodyBytes;
+      // Javalin leaves Jetty's accept queue at the JDK default of 50, so a burst of clients is dropped by the kernel
+      config.jetty.modifyServer(server -> server.addEventListener(new LifeCycle.Listener() {
+        @Override
+        public void lifeCycleStarting(LifeCycle event) {
+          for (var connector : server.getConnectors()) {
+            if (connector instanceof ServerConnector serverConnector) serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
+          }
+        }
+      }));
       config.routes.before(ctx -> {
         String id = UUID.randomUUID().toString();
         ctx.attribute(REQUEST_ID, id);
