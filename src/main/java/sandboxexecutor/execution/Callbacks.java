@@ -29,7 +29,8 @@ import sandboxexecutor.store.ExecutionStore;
  * POSTs an execution's final payload to its callback URL, signed with HMAC-SHA256 over the exact body
  * ({@code X-Signature: sha256=<hex>}), retried with exponential backoff on network errors, 408, 429 and 5xx,
  * every attempt recorded. The URL passes the same address checks as every user-supplied URL, at each attempt:
- * the client connects only to addresses the guard approved, and follows no redirects.
+ * the client connects only to addresses the guard approved (IP literals are checked before the call, names by
+ * the client's resolver), and follows no redirects.
  */
 public final class Callbacks implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Callbacks.class);
@@ -99,7 +100,8 @@ public final class Callbacks implements AutoCloseable {
     String error = null;
     boolean retry;
     try {
-      guard.checkUrl("callback_url", url, schemes());
+      var uri = guard.checkUrl("callback_url", url, schemes());
+      guard.resolve(uri.getHost()); // OkHttp skips its resolver, and so the guard, for IP literals
       var request = new Request.Builder().url(url).post(RequestBody.create(body, JSON))
           .header("X-Signature", signature(secret, body))
           .header("X-Execution-ID", executionId)
@@ -114,6 +116,9 @@ public final class Callbacks implements AutoCloseable {
     } catch (ExecutorException e) {
       error = e.getMessage();
       retry = false;
+    } catch (java.net.UnknownHostException e) {
+      error = "callback_url: cannot resolve host: " + e.getMessage();
+      retry = true;
     } catch (IOException | RuntimeException e) {
       error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       retry = true;

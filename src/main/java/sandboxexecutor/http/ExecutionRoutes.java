@@ -161,7 +161,15 @@ public final class ExecutionRoutes {
       m.put("messages", artifact(r, "messages").map(ExecutionRoutes::json).orElse(null));
       m.put("logs", artifact(r, "logs").orElse(null));
       m.put("diff", artifact(r, "diff").orElse(null));
-      m.put("callback_deliveries", store.deliveries(r.id()));
+      m.put("callback_deliveries", store.deliveries(r.id()).stream().map(d -> {
+        var delivery = new LinkedHashMap<String, Object>();
+        delivery.put("attempt", d.attempt());
+        delivery.put("at", d.at());
+        delivery.put("status_code", d.statusCode());
+        delivery.put("error", d.error());
+        delivery.put("next_attempt_at", d.nextAttemptAt());
+        return delivery;
+      }).toList());
     }
     return m;
   }
