@@ -78,14 +78,7 @@ public final class SdkBench {
   }
 
   public static void main(String[] args) throws Exception {
-    // The fake is a JDK HttpServer, which leaves Nagle on: its many small SSE writes then wait for the client's
-    // delayed ACK (40 ms on Linux), twice per turn. The real API does not do that, so switch it off.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    // It also closes a finished connection when 200 are already idle, and the SDK (retryOnConnectionFailure off,
-    // ANTHROPIC_MAX_RETRIES=0) then fails the next request on that pooled connection. Let it keep them all.
-    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
-      System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
-    }
+    // FakeAnthropic switches Nagle off and keeps idle connections, as the real API does (see its static block).
     Path jar = Path.of(args[0]);
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
     long latency = args.length > 2 ? Long.parseLong(args[2]) : 1000;

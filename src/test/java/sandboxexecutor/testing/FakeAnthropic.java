@@ -107,6 +107,19 @@ public final class FakeAnthropic implements AutoCloseable {
   private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
   private final Set<String> cache = Collections.synchronizedSet(new HashSet<>());
   private final AtomicInteger ids = new AtomicInteger();
+  private volatile long firstDeltaNanos;
+
+  /** System.nanoTime() when the latest turn's first content delta was flushed to the client (for benchmarks). */
+  public long firstDeltaNanos() {
+    return firstDeltaNanos;
+  }
+
+  static {
+    // Like the real API: send each SSE event at once (with Nagle on, small writes wait for the client's 40 ms
+    // delayed ACK), and keep pooled connections open (the SDK does not retry a request on a closed pooled one).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+  }
 
   public FakeAnthropic() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
@@ -252,12 +265,17 @@ public final class FakeAnthropic implements AutoCloseable {
         throw new BrokenPipe();
       }
       if (partial != null) {
+        boolean first = i == 0;
         for (String piece : chunks(partial)) {
           ObjectNode delta = Json.MAPPER.createObjectNode();
           if (type.equals("text")) delta.put("type", "text_delta").put("text", piece);
           else delta.put("type", "input_json_delta").put("partial_json", piece);
           event(out, "content_block_delta", Json.MAPPER.createObjectNode().put("type", "content_block_delta")
               .put("index", i).set("delta", delta));
+          if (first) {
+            firstDeltaNanos = System.nanoTime();
+            first = false;
+          }
         }
       }
       event(out, "content_block_stop", Json.MAPPER.createObjectNode().put("type", "content_block_stop").put("index", i));
