@@ -314,21 +314,14 @@ public final class Executions implements AutoCloseable {
     return body;
   }
 
+  /**
+   * One object per execution holds the whole final payload (transcript, logs, diff): one write on the hot path,
+   * and {@code GET /executions/{id}} reads the parts back from it.
+   */
   private Map<String, String> storeArtifacts(String id, Map<String, Object> payload) {
-    var artifacts = new LinkedHashMap<String, String>();
-    Map<?, ?> source = payload.get("details") instanceof Map<?, ?> details && !payload.containsKey("messages") ? details : payload;
-    for (String name : List.of("messages", "logs", "diff")) {
-      Object value = source.get(name);
-      if (value == null) continue;
-      String key = ObjectStore.artifactKey(id, name + (name.equals("messages") ? ".json" : ".txt"));
-      objects.put(key, value instanceof String text ? text.getBytes(StandardCharsets.UTF_8) : bytes(value),
-          name.equals("messages") ? "application/json" : "text/plain");
-      artifacts.put(name, key);
-    }
     String key = ObjectStore.artifactKey(id, "result.json");
     objects.put(key, bytes(payload), "application/json");
-    artifacts.put("result", key);
-    return artifacts;
+    return Map.of("result", key, "events", ObjectStore.artifactKey(id, "events.ndjson"));
   }
 
   private void persistEvents(Live execution) {

@@ -157,10 +157,13 @@ public final class ExecutionRoutes {
     m.put("details", json(r.details()));
     if (full) {
       m.put("request", json(r.request()));
-      m.put("result", artifact(r, "result").map(ExecutionRoutes::json).orElse(null));
-      m.put("messages", artifact(r, "messages").map(ExecutionRoutes::json).orElse(null));
-      m.put("logs", artifact(r, "logs").orElse(null));
-      m.put("diff", artifact(r, "diff").orElse(null));
+      JsonNode result = artifact(r, "result").map(ExecutionRoutes::json).orElse(null);
+      // an error result keeps what was done so far under details, as the error response did
+      JsonNode parts = result == null ? null : result.has("messages") ? result : result.path("details");
+      m.put("result", result);
+      m.put("messages", parts == null ? null : parts.get("messages"));
+      m.put("logs", parts == null || !parts.hasNonNull("logs") ? null : parts.get("logs").asText());
+      m.put("diff", parts == null || !parts.hasNonNull("diff") ? null : parts.get("diff").asText());
       m.put("callback_deliveries", store.deliveries(r.id()).stream().map(d -> {
         var delivery = new LinkedHashMap<String, Object>();
         delivery.put("attempt", d.attempt());
