@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import sandboxexecutor.config.Config;
 import sandboxexecutor.config.ModelCatalog;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
@@ -135,7 +136,7 @@ public final class AgentLoop {
 
     Outcome go() {
       emit(new SdkMessage.SystemInit(run.cwd(), run.tools().stream().map(Tool::name).toList(), run.modelId(),
-          run.permissionMode(), "ANTHROPIC_API_KEY", uuid(), run.sessionId()));
+          run.permissionMode(), "ANTHROPIC_API_KEY", "sandbox-executor/" + Config.VERSION, uuid(), run.sessionId()));
       conversation.add(userTurn(List.of(ContentBlockParam.ofText(TextBlockParam.builder().text(run.prompt()).build()))));
       StopReason stop;
       String text = null;

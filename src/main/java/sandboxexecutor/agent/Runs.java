@@ -33,10 +33,6 @@ public final class Runs implements AutoCloseable {
     if (timer != null) timer.cancel(false);
   }
 
-  public int live() {
-    return live.size();
-  }
-
   /** Stops every live execution (each records why) and waits for them to end, at most {@code grace}. */
   public void stopAll(RunControl.Cause cause, Duration grace) {
     live.keySet().forEach(c -> c.stop(cause));

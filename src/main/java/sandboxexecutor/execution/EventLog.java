@@ -86,14 +86,4 @@ public final class EventLog {
       lock.unlock();
     }
   }
-
-  public boolean isComplete() {
-    lock.lock();
-    try {
-      return complete;
-    } finally {
-      lock.unlock();
-    }
-  }
-
 }

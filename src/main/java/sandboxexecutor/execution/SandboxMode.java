@@ -54,10 +54,6 @@ public final class SandboxMode {
     this.mode = mode;
   }
 
-  public SandboxBackend.Availability availability() {
-    return backend.availability();
-  }
-
   public Map<String, Object> run(String id, SandboxRequest request, RunControl control, AgentLoop.Listener listener)
       throws InterruptedException {
     long started = System.nanoTime();

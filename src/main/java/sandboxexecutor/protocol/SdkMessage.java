@@ -24,11 +24,11 @@ public sealed interface SdkMessage {
       String model,
       @JsonProperty("permissionMode") String permissionMode,
       @JsonProperty("apiKeySource") String apiKeySource,
+      @JsonProperty("claude_code_version") String version,
       String uuid,
       @JsonProperty("session_id") String sessionId) implements SdkMessage {
     @Override public String type() { return "system"; }
     @JsonProperty("subtype") public String subtype() { return "init"; }
-    @JsonProperty("claude_code_version") public String version() { return "sandbox-executor/" + sandboxexecutor.config.Config.VERSION; }
     @JsonProperty("mcp_servers") public List<Object> mcpServers() { return List.of(); }
     @JsonProperty("slash_commands") public List<String> slashCommands() { return List.of(); }
     @JsonProperty("output_style") public String outputStyle() { return "default"; }
