@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -45,12 +46,17 @@ public final class RequestReader {
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .build();
-    this.reader = JsonMapper.builder(factory).build().reader();
+    this.reader = JsonMapper.builder(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build().reader();
   }
 
   /** The body as a JSON tree, after the content-type and size checks. */
   JsonNode body(Context ctx) {
-    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+    String type;
+    try {
+      type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) { // the servlet layer parses the charset parameter and may reject it
+      throw new ExecutorException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + e.getMessage());
+    }
     if (!type.startsWith("application/json")) {
       throw new ExecutorException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "Send the body as JSON with the header Content-Type: application/json (got '" + type + "')");
