@@ -30,6 +30,7 @@ import sandboxexecutor.git.GitToken;
 import sandboxexecutor.http.ExecuteRoutes;
 import sandboxexecutor.http.ExecutionRoutes;
 import sandboxexecutor.http.HealthRoutes;
+import sandboxexecutor.http.OpenApiRoutes;
 import sandboxexecutor.http.RequestReader;
 import sandboxexecutor.http.Server;
 import sandboxexecutor.net.UrlGuard;
@@ -163,8 +164,10 @@ public final class Main {
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
     var execute = new ExecuteRoutes(config, reader, executions, views);
     var health = new HealthRoutes(config, backend::availability);
+    var openApi = new OpenApiRoutes();
     var http = Server.create(config.maxBodyBytes(), routes -> {
       health.register(routes);
+      openApi.register(routes);
       execute.register(routes);
       views.register(routes);
     });
