@@ -21,7 +21,7 @@ final class JdbcRateBuckets implements RateBuckets {
       + " updated_at_ms = CASE WHEN excluded.updated_at_ms > rate_limits.updated_at_ms"
       + " THEN excluded.updated_at_ms ELSE rate_limits.updated_at_ms END"
       + " RETURNING granted, tokens";
-  private static final int REFILLS = 5; // occurrences of REFILLED in SQL
+  private static final int REFILLS = 4; // occurrences of REFILLED in SQL
 
   private final Database db;
 
