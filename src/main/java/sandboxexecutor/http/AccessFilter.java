@@ -47,9 +47,9 @@ public final class AccessFilter {
   private void before(Context ctx) {
     String origin = ctx.header("Origin");
     boolean corsAllowed = origin != null && (corsOrigins.contains(origin) || corsOrigins.contains("*"));
+    if (!corsOrigins.isEmpty()) ctx.header("Vary", "Origin"); // caches must not serve one origin's answer to another
     if (corsAllowed) {
       ctx.header("Access-Control-Allow-Origin", corsOrigins.contains("*") ? "*" : origin);
-      ctx.header("Vary", "Origin");
       ctx.header("Access-Control-Expose-Headers", EXPOSE_HEADERS);
     }
     if (!corsOrigins.isEmpty() && ctx.method() == HandlerType.OPTIONS && ctx.header("Access-Control-Request-Method") != null) {
