@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,10 @@ import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.ClaudeTurns;
 import sandboxexecutor.agent.RunSetup;
 import sandboxexecutor.agent.Runs;
+import sandboxexecutor.auth.Authenticator;
+import sandboxexecutor.auth.KeysCommand;
+import sandboxexecutor.auth.Quotas;
+import sandboxexecutor.auth.RateLimiter;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.config.DotEnv;
 import sandboxexecutor.config.Secret;
@@ -27,10 +32,12 @@ import sandboxexecutor.execution.SandboxMode;
 import sandboxexecutor.execution.SdkMode;
 import sandboxexecutor.git.GitClone;
 import sandboxexecutor.git.GitToken;
+import sandboxexecutor.http.AccessFilter;
 import sandboxexecutor.http.ExecuteRoutes;
 import sandboxexecutor.http.ExecutionRoutes;
 import sandboxexecutor.http.HealthRoutes;
 import sandboxexecutor.http.OpenApiRoutes;
+import sandboxexecutor.http.ReadyRoutes;
 import sandboxexecutor.http.RequestReader;
 import sandboxexecutor.http.Server;
 import sandboxexecutor.net.UrlGuard;
@@ -41,6 +48,7 @@ import sandboxexecutor.sandbox.bwrap.BwrapSettings;
 import sandboxexecutor.store.ExecutionStore;
 import sandboxexecutor.store.ExecutionStores;
 import sandboxexecutor.store.LocalObjectStore;
+import sandboxexecutor.store.MemoryRateBuckets;
 import sandboxexecutor.store.ObjectStore;
 import sandboxexecutor.store.RetentionSweeper;
 import sandboxexecutor.store.S3ObjectStore;
@@ -89,6 +97,12 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("keys")) { // java -jar sandbox-executor.jar keys create <name> <instance_id>
+      var env = DotEnv.merge(Path.of(".env"), System.getenv());
+      System.exit(new KeysCommand(Config.keysFile(env), new SecureRandom())
+          .run(List.of(args).subList(1, args.length), System.out, System.err));
+      return;
+    }
     Config config;
     try {
       config = Config.from(DotEnv.merge(Path.of(".env"), System.getenv()));
@@ -162,12 +176,17 @@ public final class Main {
 
     var reader = new RequestReader(config.maxBodyBytes(), config.models(), guard);
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
-    var execute = new ExecuteRoutes(config, reader, executions, views);
+    var access = new AccessFilter(config.access(), new Authenticator(config.access()),
+        new RateLimiter(store.sharedRateBuckets().orElseGet(MemoryRateBuckets::new), clock));
+    var execute = new ExecuteRoutes(config, reader, executions, views, new Quotas(store, clock));
     var health = new HealthRoutes(config, backend::availability);
     var openApi = new OpenApiRoutes();
+    var ready = new ReadyRoutes(executions::accepting);
     var http = Server.create(config.maxBodyBytes(), routes -> {
+      access.register(routes); // first: every route below is behind it
       health.register(routes);
       openApi.register(routes);
+      ready.register(routes);
       execute.register(routes);
       views.register(routes);
     });

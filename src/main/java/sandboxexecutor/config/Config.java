@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import sandboxexecutor.auth.Access;
 
 /**
  * Everything the service reads from its environment, parsed and checked once. {@link #from} takes a map so
@@ -29,7 +30,8 @@ public record Config(
     Optional<Secret> gitToken,
     java.util.List<String> gitTokenHosts,
     Storage storage,
-    Dispatch dispatch) {
+    Dispatch dispatch,
+    Access access) {
 
   /** Where records and artifacts live: SQLite in DATA_DIR unless DATABASE_URL; a local directory unless RESULTS_BUCKET. */
   public record Storage(Optional<Secret> databaseUrl, Optional<String> resultsBucket, Optional<String> resultsEndpoint,
@@ -113,7 +115,24 @@ public record Config(
             (int) p.number("CALLBACK_MAX_ATTEMPTS", 5, 1, 50),
             Duration.ofMillis(p.number("CALLBACK_BACKOFF_MS", 2_000, 1, 3_600_000)),
             Duration.ofMillis(p.number("SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000)),
-            Duration.ofMillis(p.number("SSE_HEARTBEAT_MS", 15_000, 10, 600_000))));
+            Duration.ofMillis(p.number("SSE_HEARTBEAT_MS", 15_000, 10, 600_000))),
+        access(p));
+  }
+
+  /** API keys, protected mode, per-key limits and CORS; see auth/Access. */
+  private static Access access(Parser p) {
+    return Access.from(new Access.Settings(p.string("HOST", "127.0.0.1"), p.optional("API_KEYS"), keysFile(p.env()),
+        p.optional("API_KEYS_FILE").isPresent(), p.bool("AUTH_DISABLED", false),
+        (int) p.number("RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
+        (int) p.number("MAX_CONCURRENT_PER_KEY", 50, 0, 1_000_000),
+        p.optional("DAILY_BUDGET_USD").map(v -> p.decimal("DAILY_BUDGET_USD", 0)), p.optional("CORS_ORIGINS")));
+  }
+
+  /** {@code API_KEYS_FILE}, else {@code <DATA_DIR>/api-keys.tsv}; also used by the {@code keys} command. */
+  public static Path keysFile(Map<String, String> env) {
+    var p = new Parser(env);
+    return p.optional("API_KEYS_FILE").map(Path::of)
+        .orElseGet(() -> Path.of(p.string("DATA_DIR", "./data")).resolve("api-keys.tsv")).toAbsolutePath().normalize();
   }
 
   /** Reads typed values and names the variable in every error. Blank counts as unset. */

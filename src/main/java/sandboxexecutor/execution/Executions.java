@@ -63,6 +63,11 @@ public final class Executions implements AutoCloseable {
       this.submission = submission;
     }
 
+    /** Runs {@code action} once the execution has ended (at once if it already has). */
+    public void whenEnded(Runnable action) {
+      done.whenComplete((finished, error) -> action.run());
+    }
+
     /** Waits at most {@code timeout} for the execution to end. */
     public void awaitEnd(Duration timeout) throws InterruptedException {
       try {
@@ -131,6 +136,11 @@ public final class Executions implements AutoCloseable {
     }
     int count = recovery.interrupted().size() + recovery.queued().size();
     if (count > 0) log.warn("marked {} executions left unfinished by an earlier process as interrupted", count);
+  }
+
+  /** False once shutdown has begun: new executions are refused. */
+  public boolean accepting() {
+    return !closing;
   }
 
   public int queued() {

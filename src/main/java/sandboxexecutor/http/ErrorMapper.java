@@ -16,13 +16,15 @@ final class ErrorMapper {
   static int status(ErrorCode code) {
     return switch (code) {
       case INVALID_REQUEST, URL_NOT_ALLOWED -> 400;
+      case UNAUTHORIZED -> 401;
+      case FORBIDDEN -> 403;
       case ROUTE_NOT_FOUND, NOT_FOUND -> 404;
       case IDEMPOTENCY_CONFLICT, EXECUTION_FINISHED, CANCELLED -> 409;
       case METHOD_NOT_ALLOWED -> 405;
       case PAYLOAD_TOO_LARGE -> 413;
       case UNSUPPORTED_MEDIA_TYPE -> 415;
       case CLONE_FAILED -> 422;
-      case RATE_LIMITED -> 429;
+      case RATE_LIMITED, BUDGET_EXCEEDED -> 429;
       case INTERNAL_ERROR -> 500;
       case UPSTREAM_ERROR -> 502;
       case MISSING_API_KEY, SANDBOX_UNAVAILABLE, SERVICE_UNAVAILABLE, QUEUE_FULL -> 503;
@@ -33,6 +35,7 @@ final class ErrorMapper {
   static void write(Context ctx, ExecutorException e) {
     int status = status(e.code());
     if (status >= 500) log.warn("{} {} -> {} {}: {}", ctx.method(), ctx.path(), status, e.code(), e.getMessage());
+    if (e.code() == ErrorCode.UNAUTHORIZED) ctx.header("WWW-Authenticate", "Bearer");
     if (e.retryAfter() != null) ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
     var body = new LinkedHashMap<String, Object>();
     body.put("success", false);

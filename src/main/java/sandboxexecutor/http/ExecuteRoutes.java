@@ -3,6 +3,8 @@ package sandboxexecutor.http;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import sandboxexecutor.auth.Caller;
+import sandboxexecutor.auth.Quotas;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.execution.Executions;
 import sandboxexecutor.protocol.ErrorCode;
@@ -18,12 +20,14 @@ public final class ExecuteRoutes {
   private final RequestReader reader;
   private final Executions executions;
   private final ExecutionRoutes views;
+  private final Quotas quotas;
 
-  public ExecuteRoutes(Config config, RequestReader reader, Executions executions, ExecutionRoutes views) {
+  public ExecuteRoutes(Config config, RequestReader reader, Executions executions, ExecutionRoutes views, Quotas quotas) {
     this.config = config;
     this.reader = reader;
     this.executions = executions;
     this.views = views;
+    this.quotas = quotas;
   }
 
   public void register(RoutesConfig routes) {
@@ -46,6 +50,8 @@ public final class ExecuteRoutes {
 
   private void handle(Context ctx, Submission submission) throws InterruptedException {
     requireApiKey();
+    Caller caller = AccessFilter.caller(ctx);
+    submission = ownInstance(caller, submission);
     String key = ctx.header("Idempotency-Key");
     if (key != null) {
       if (key.isBlank() || key.length() > 200) throw ExecutorException.invalid("Idempotency-Key must be 1 to 200 characters");
@@ -54,7 +60,16 @@ public final class ExecuteRoutes {
     var format = EventStream.requested(ctx, submission.stream());
     if (format != null && submission.async()) throw ExecutorException.invalid("async cannot be combined with a streaming Accept header");
     if (format != null) submission = submission.streaming();
-    var accepted = executions.submit(Server.requestId(ctx), submission);
+    Quotas.Permit permit = quotas.admit(caller);
+    Executions.Accepted accepted;
+    try {
+      accepted = executions.submit(Server.requestId(ctx), submission);
+    } catch (RuntimeException e) {
+      permit.release();
+      throw e;
+    }
+    if (accepted.live() == null || accepted.replayed()) permit.release();
+    else accepted.live().whenEnded(permit::release);
     String id = accepted.record().id();
     if (accepted.replayed()) ctx.header("Idempotent-Replayed", "true");
     if (submission.async()) {
@@ -78,6 +93,20 @@ public final class ExecuteRoutes {
       return;
     }
     Server.json(ctx, 200, accepted.live().await());
+  }
+
+  /**
+   * A key's caller runs executions for the key's instance: a body {@code instance_id} naming another one is
+   * refused rather than silently replaced, so a misconfigured client finds out.
+   */
+  private static Submission ownInstance(Caller caller, Submission submission) {
+    if (caller.instanceId().isEmpty()) return submission;
+    String own = caller.instanceId().get();
+    if (submission.recordedRequest().has("instance_id") && !own.equals(submission.instanceId())) {
+      throw new ExecutorException(ErrorCode.FORBIDDEN, "instance_id: this API key acts for instance '" + own
+          + "'; leave instance_id out or set it to that");
+    }
+    return submission.withInstanceId(own);
   }
 
   private void requireApiKey() {

@@ -3,6 +3,8 @@ package sandboxexecutor.protocol;
 /** Stable, machine-readable error codes of the HTTP API. The HTTP status of each lives in http/ErrorMapper. */
 public enum ErrorCode {
   INVALID_REQUEST,
+  UNAUTHORIZED,
+  FORBIDDEN,
   UNSUPPORTED_MEDIA_TYPE,
   PAYLOAD_TOO_LARGE,
   URL_NOT_ALLOWED,
@@ -17,6 +19,7 @@ public enum ErrorCode {
   QUEUE_FULL,
   CANCELLED,
   RATE_LIMITED,
+  BUDGET_EXCEEDED,
   UPSTREAM_ERROR,
   EXECUTION_TIMEOUT,
   SERVICE_UNAVAILABLE,

@@ -32,6 +32,11 @@ public record Submission(
         cancelOnDisconnect, key, recordedRequest);
   }
 
+  public Submission withInstanceId(String instance) {
+    return new Submission(request, stream, async, callbackUrl, instance, projectId, includePartialMessages,
+        cancelOnDisconnect, idempotencyKey, recordedRequest);
+  }
+
   public Submission streaming() {
     return new Submission(request, true, async, callbackUrl, instanceId, projectId, includePartialMessages,
         cancelOnDisconnect, idempotencyKey, recordedRequest);

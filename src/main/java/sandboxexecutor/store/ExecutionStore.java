@@ -51,6 +51,15 @@ public interface ExecutionStore extends AutoCloseable {
    */
   List<PurgedExecution> purgeBefore(Instant cutoff, int max);
 
+  /**
+   * The recorded cost in USD of one instance's executions created at or after {@code since}; executions without
+   * a recorded cost (still running, or failed before a model call) count as 0.
+   */
+  double costSince(String instanceId, Instant since);
+
+  /** Token buckets shared by every node on this database, or empty when the database is local to one node (SQLite). */
+  Optional<RateBuckets> sharedRateBuckets();
+
   /** Closes the connection pool. */
   @Override
   void close();

@@ -24,9 +24,16 @@ public final class JdbcExecutionStore implements ExecutionStore {
   static final String INTERRUPTED_MESSAGE = "the service stopped while this execution was running";
 
   private final Database db;
+  private final RateBuckets rateBuckets;
 
   JdbcExecutionStore(Database db) {
     this.db = db;
+    this.rateBuckets = new JdbcRateBuckets(db);
+  }
+
+  /** The buckets in this database whatever its dialect (tests run them on SQLite too). */
+  RateBuckets rateBuckets() {
+    return rateBuckets;
   }
 
   @Override
@@ -203,6 +210,25 @@ public final class JdbcExecutionStore implements ExecutionStore {
         return out;
       }
     });
+  }
+
+  @Override
+  public double costSince(String instanceId, Instant since) {
+    return db.read(c -> {
+      try (var s = db.prepare(c, "SELECT COALESCE(SUM(cost_usd), 0) FROM executions"
+          + " WHERE instance_id = ? AND created_at_ms >= ?")) {
+        s.setString(1, instanceId);
+        s.setLong(2, since.toEpochMilli());
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? rs.getDouble(1) : 0.0;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<RateBuckets> sharedRateBuckets() {
+    return db.url().dialect() == DatabaseUrl.Dialect.POSTGRESQL ? Optional.of(rateBuckets) : Optional.empty();
   }
 
   @Override

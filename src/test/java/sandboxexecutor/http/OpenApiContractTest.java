@@ -42,6 +42,7 @@ class OpenApiContractTest {
   @Test
   void responses_of_every_endpoint_match_the_document() throws Exception {
     contract.check("GET", "/health", t.get("/health"));
+    contract.check("GET", "/ready", t.get("/ready"));
 
     t.claude.reply(toolUse("t1", "TodoWrite", Map.of("todos", List.of(Map.of("content", "a", "status", "completed", "activeForm", "a")))),
         endTurn("4"));
@@ -79,6 +80,16 @@ class OpenApiContractTest {
     contract.check("DELETE", "/executions/{id}", t.send(HttpRequest.newBuilder(URI.create(t.url("/executions/" + id))).DELETE()));
     contract.check("GET", "/executions/{id}/events", t.get("/executions/missing/events"));
     contract.check("GET", "/executions/{id}/events", t.get("/executions/" + id + "/events"));
+  }
+
+  @Test
+  void authentication_and_rate_limit_errors_match_the_document() throws Exception {
+    try (var keyed = TestApp.start(Map.of("API_KEYS", "ci:sk-contract-key-0123456789:inst-a", "RATE_LIMIT_PER_MINUTE", "2"))) {
+      contract.check("GET", "/executions", keyed.get("/executions"));
+      contract.check("GET", "/executions", keyed.bearer("sk-contract-key-0123456789").get("/executions?instance_id=inst-b"));
+      contract.check("GET", "/executions", keyed.bearer("sk-contract-key-0123456789").get("/executions"));
+      contract.check("GET", "/executions", keyed.bearer("sk-contract-key-0123456789").get("/executions"));
+    }
   }
 
   @Test

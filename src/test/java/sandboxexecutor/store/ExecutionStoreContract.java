@@ -312,7 +312,7 @@ abstract class ExecutionStoreContract {
     store.close();
     store = ExecutionStores.open(url, StoreOptions.defaults());
     assertEquals(Optional.of(record), store.find(record.id()));
-    assertEquals(1, count("SELECT COUNT(*) FROM schema_version WHERE success = " + sqlTrue()));
+    assertEquals(migrations().size(), count("SELECT COUNT(*) FROM schema_version WHERE success = " + sqlTrue()));
   }
 
   @Test
@@ -321,7 +321,7 @@ abstract class ExecutionStoreContract {
         + " installed_by, execution_time, success) VALUES (99, '99', 'future', 'SQL', 'V99__future.sql', 0,"
         + " 'test', 0, " + sqlTrue() + ")");
     var e = assertThrows(StoreException.class, () -> ExecutionStores.open(url, StoreOptions.defaults()).close());
-    assertTrue(e.getMessage().contains("schema version 99 but this build only knows up to 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("schema version 99 but this build only knows up to " + migrations().getLast()), e.getMessage());
   }
 
   @Test
@@ -351,6 +351,46 @@ abstract class ExecutionStoreContract {
     assertEquals(Map.of(), failures);
     assertEquals(n, finished.get());
     assertEquals(n, count("SELECT COUNT(*) FROM executions WHERE status = 'succeeded'"));
+  }
+
+  @Test
+  void cost_since_sums_one_instances_recorded_costs_from_a_point_in_time() {
+    assertEquals(0.0, store.costSince("inst-a", T0), 1e-12);
+    for (var at : List.of(T0.minusSeconds(60), T0, T0.plusSeconds(60))) {
+      var record = queued("inst-a", null, at);
+      store.create(record);
+      store.finish(record.id(), succeeded(at.plusSeconds(1))); // 0.25 USD each
+    }
+    var other = queued("inst-b", null, T0);
+    store.create(other);
+    store.finish(other.id(), succeeded(T0.plusSeconds(1)));
+    store.create(queued("inst-a", null, T0.plusSeconds(5))); // still queued: no cost yet
+    assertEquals(0.50, store.costSince("inst-a", T0), 1e-12);
+    assertEquals(0.75, store.costSince("inst-a", T0.minusSeconds(3600)), 1e-12);
+    assertEquals(0.25, store.costSince("inst-b", T0), 1e-12);
+  }
+
+  @Test
+  void rate_buckets_are_shared_only_by_a_database_several_nodes_use() {
+    assertEquals(url.dialect() == DatabaseUrl.Dialect.POSTGRESQL, store.sharedRateBuckets().isPresent());
+  }
+
+  @Test
+  void a_rate_bucket_in_the_database_grants_its_capacity_then_refills_over_a_minute() {
+    RateBucketsBehaviour.grantsCapacityThenRefills(((JdbcExecutionStore) store).rateBuckets());
+  }
+
+  @Test
+  void concurrent_takes_from_a_rate_bucket_in_the_database_grant_exactly_its_capacity() throws Exception {
+    RateBucketsBehaviour.concurrentTakesGrantExactlyCapacity(((JdbcExecutionStore) store).rateBuckets());
+  }
+
+  /** The versions of the migration scripts in db/store, in order. */
+  static List<Integer> migrations() throws Exception {
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of(ExecutionStoreContract.class.getResource("/db/store").toURI()))) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+          .map(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).sorted().toList();
+    }
   }
 
   String sqlTrue() {

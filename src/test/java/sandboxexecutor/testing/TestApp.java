@@ -61,7 +61,54 @@ public final class TestApp implements AutoCloseable {
     env.put("DATA_DIR", dataDir.toString());
     env.putAll(overrides);
     env.values().removeIf(v -> v == null);
-    app = Main.wire(Config.from(env), Main.anthropic(Config.from(env)));
+    try {
+      app = Main.wire(Config.from(env), Main.anthropic(Config.from(env)));
+    } catch (Exception | Error e) {
+      claude.close();
+      throw e;
+    }
+  }
+
+  /** A client that sends {@code Authorization: Bearer <key>}. */
+  public Client bearer(String key) {
+    return new Client("Authorization", "Bearer " + key);
+  }
+
+  /** A client that sends {@code X-API-Key: <key>}. */
+  public Client apiKey(String key) {
+    return new Client("X-API-Key", key);
+  }
+
+  /** Requests with one credential header. */
+  public final class Client {
+    private final String header;
+    private final String value;
+
+    Client(String header, String value) {
+      this.header = header;
+      this.value = value;
+    }
+
+    public Response get(String path) {
+      return send(HttpRequest.newBuilder(URI.create(url(path))).GET());
+    }
+
+    public Response post(String path, Object body) {
+      try {
+        return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))));
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    public Response delete(String path) {
+      return send(HttpRequest.newBuilder(URI.create(url(path))).DELETE());
+    }
+
+    public Response send(HttpRequest.Builder request) {
+      return TestApp.this.send(request.header(header, value));
+    }
   }
 
   public String url(String path) {
