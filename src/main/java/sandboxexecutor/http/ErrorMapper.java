@@ -16,6 +16,7 @@ final class ErrorMapper {
   static int status(ErrorCode code) {
     return switch (code) {
       case INVALID_REQUEST, URL_NOT_ALLOWED -> 400;
+      case MODEL_NOT_ALLOWED -> 403;
       case ROUTE_NOT_FOUND, NOT_FOUND -> 404;
       case IDEMPOTENCY_CONFLICT, EXECUTION_FINISHED, CANCELLED -> 409;
       case METHOD_NOT_ALLOWED -> 405;

@@ -45,6 +45,7 @@ public final class ExecuteRoutes {
   }
 
   private void handle(Context ctx, Submission submission) throws InterruptedException {
+    RequestContext.instance(submission.instanceId());
     requireApiKey();
     String key = ctx.header("Idempotency-Key");
     if (key != null) {
@@ -54,7 +55,7 @@ public final class ExecuteRoutes {
     var format = EventStream.requested(ctx, submission.stream());
     if (format != null && submission.async()) throw ExecutorException.invalid("async cannot be combined with a streaming Accept header");
     if (format != null) submission = submission.streaming();
-    var accepted = executions.submit(Server.requestId(ctx), submission);
+    var accepted = executions.submit(Server.requestId(ctx), submission, RequestContext.trace(ctx));
     String id = accepted.record().id();
     if (accepted.replayed()) ctx.header("Idempotent-Replayed", "true");
     if (submission.async()) {

@@ -42,7 +42,9 @@ public final class Server {
         String id = UUID.randomUUID().toString();
         ctx.attribute(REQUEST_ID, id);
         ctx.header("X-Request-ID", id);
+        RequestContext.begin(ctx, id);
       });
+      config.routes.after(ctx -> RequestContext.end());
       routes.accept(config.routes);
       config.routes.exception(ExecutorException.class, (e, ctx) -> ErrorMapper.write(ctx, e));
       config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorMapper.write(ctx, fromJavalin(e, ctx)));
