@@ -15,11 +15,6 @@ import java.util.function.Supplier;
  * model ids of the catalog, HTTP status codes.
  */
 public final class Metrics {
-  /** A registry with no exporter, for code paths that run without a server (benchmarks, unit tests). */
-  public static Metrics none() {
-    return new Metrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-  }
-
   private final MeterRegistry registry;
   private final Counter rateLimitRejections;
 
