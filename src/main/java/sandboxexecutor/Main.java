@@ -3,6 +3,8 @@ package sandboxexecutor;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +40,16 @@ import sandboxexecutor.http.ExecutionRoutes;
 import sandboxexecutor.http.HealthRoutes;
 import sandboxexecutor.http.OpenApiRoutes;
 import sandboxexecutor.http.ReadyRoutes;
+import sandboxexecutor.http.MetricsRoutes;
 import sandboxexecutor.http.RequestReader;
 import sandboxexecutor.http.Server;
+import sandboxexecutor.instances.InstanceFile;
+import sandboxexecutor.instances.Instances;
 import sandboxexecutor.net.UrlGuard;
+import sandboxexecutor.observability.LogSetup;
+import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.net.WebPageFetcher;
+import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.sandbox.SandboxBackend;
 import sandboxexecutor.sandbox.bwrap.BwrapBackend;
 import sandboxexecutor.sandbox.bwrap.BwrapSettings;
@@ -111,6 +119,7 @@ public final class Main {
       System.exit(2);
       return;
     }
+    LogSetup.apply(config.logging().format(), config.logging().level());
     var app = start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
     log.info("sandbox-executor {} listening on http://{}:{}", Config.VERSION, config.host(), app.port());
@@ -134,6 +143,8 @@ public final class Main {
     parts.add(claude::close);
     Files.createDirectories(config.dataDir());
     var clock = Clock.systemUTC();
+    var prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var metrics = new Metrics(prometheus);
     ExecutionStore store = ExecutionStores.open(config.storage().databaseUrl().map(Secret::reveal), config.dataDir());
     parts.add(store);
     ObjectStore objects = objectStore(config);
@@ -145,7 +156,7 @@ public final class Main {
     var guard = new UrlGuard(config.allowPrivateNetworks());
     var fetcher = new WebPageFetcher(guard);
     parts.add(fetcher);
-    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500)), config.models());
+    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500), metrics), config.models(), metrics);
     var runs = new Runs();
     parts.add(runs);
     var setup = new RunSetup(config);
@@ -153,8 +164,7 @@ public final class Main {
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
     var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
-    var sdk = new SdkMode(setup, loop, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")),
-        config.defaultModel());
+    var sdk = new SdkMode(setup, loop, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")));
     var sandboxTools = new ToolRegistry(List.of(new BashTool(), new ReadTool(), new WriteTool(), new EditTool(),
         new GlobTool(), new GrepTool(), todo, webFetch, webSearch),
         List.of("Bash", "Read", "Write", "Edit", "Glob", "Grep", "TodoWrite", "WebFetch", "WebSearch"));
@@ -165,12 +175,15 @@ public final class Main {
     var backend = sandboxBackend(config);
     var gitToken = config.gitToken().map(t -> new GitToken(t.reveal(), Set.copyOf(config.gitTokenHosts()))).orElse(null);
     var sandbox = new SandboxMode(config, backend, new GitClone(guard, gitToken), guard, setup, loop,
-        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt));
+        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt), metrics);
+    var instances = instances(config, Set.copyOf(union(sdkTools.names(), sandboxTools.names())), metrics, clock);
+    parts.add(instances);
 
     var callbacks = new Callbacks(guard, config.dispatch().callbackSecret().map(Secret::reveal).orElse(null),
         config.dispatch().callbackMaxAttempts(), config.dispatch().callbackBackoff(), store, clock);
     parts.add(callbacks);
-    var executions = new Executions(config, store, objects, runs, setup, sdk, sandbox, callbacks, clock);
+    var executions = new Executions(config, store, objects, runs, setup, sdk, sandbox, callbacks, clock, instances, metrics);
+    metrics.executionGauges(executions::queued, executions::liveCount);
     executions.recover();
     sweeper.start();
 
@@ -182,18 +195,35 @@ public final class Main {
     var health = new HealthRoutes(config, backend::availability);
     var openApi = new OpenApiRoutes();
     var ready = new ReadyRoutes(executions::accepting);
-    var http = Server.create(config.maxBodyBytes(), routes -> {
+    java.util.function.Consumer<sandboxexecutor.protocol.ExecutorException> refused = e -> {
+      boolean ours = !e.details().containsKey("upstream_status"); // Anthropic's 429s are counted as upstream failures
+      if (ours && (e.code() == ErrorCode.RATE_LIMITED || e.code() == ErrorCode.BUDGET_EXCEEDED)) metrics.rateLimitRejected();
+    };
+    var http = Server.create(config.maxBodyBytes(), refused, routes -> {
       access.register(routes); // first: every route below is behind it
       health.register(routes);
       openApi.register(routes);
       ready.register(routes);
       execute.register(routes);
       views.register(routes);
+      new MetricsRoutes(prometheus).register(routes);
     });
     http.start(config.host(), config.port());
     parts.add(http::stop);
     parts.add(executions); // closed first: running executions finish or are cancelled while HTTP still answers
     return new App(config, http, parts);
+  }
+
+  private static Instances instances(Config config, Set<String> tools, Metrics metrics, Clock clock) {
+    var c = config.instanceConfig();
+    var file = c.file().map(f -> InstanceFile.load(f, config.models(), tools)).orElse(java.util.Map.of());
+    return new Instances(c.serviceUrl(), c.cacheTtl(), c.serviceTimeout(), file, config.models(), tools, metrics, clock);
+  }
+
+  private static List<String> union(List<String> a, List<String> b) {
+    var all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static ObjectStore objectStore(Config config) {

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.config.ModelCatalog;
+import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
@@ -65,11 +66,12 @@ public final class AgentLoop {
       long maxTokens,
       long timeoutMs,
       String cwd,
-      Optional<Sandbox> sandbox) {
+      Optional<Sandbox> sandbox,
+      String traceparent) {
 
     public Run withSandbox(Sandbox box) {
       return new Run(sessionId, prompt, systemPrompt, modelId, tools, registry, readOnly, permissionMode, maxTurns,
-          maxBudgetUsd, maxTokens, timeoutMs, cwd, Optional.of(box));
+          maxBudgetUsd, maxTokens, timeoutMs, cwd, Optional.of(box), traceparent);
     }
   }
 
@@ -104,10 +106,12 @@ public final class AgentLoop {
 
   private final ClaudeTurns claude;
   private final ModelCatalog catalog;
+  private final Metrics metrics;
 
-  public AgentLoop(ClaudeTurns claude, ModelCatalog catalog) {
+  public AgentLoop(ClaudeTurns claude, ModelCatalog catalog, Metrics metrics) {
     this.claude = claude;
     this.catalog = catalog;
+    this.metrics = metrics;
   }
 
   public Outcome run(Run run, RunControl control, Listener listener) {
@@ -168,7 +172,8 @@ public final class AgentLoop {
       Map<String, Tool> available = new LinkedHashMap<>();
       run.tools().forEach(t -> available.put(t.name(), t));
       var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, this, OutputListener.NONE);
-      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, control, denials, listener);
+      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, control, denials, listener,
+          metrics);
       while (true) {
         var params = MessageCreateParams.builder()
             .model(run.modelId())
@@ -212,9 +217,12 @@ public final class AgentLoop {
     }
 
     private Message call(MessageCreateParams params, Listener events) throws ClaudeTurns.Stopped {
-      var turn = claude.stream(params, control, events::onStreamEvent);
+      var turn = claude.stream(params, control, run.traceparent(), events::onStreamEvent);
       apiNanos.addAndGet(turn.apiTime().toNanos());
-      ledger.add(params.model().asString(), turn.message().usage());
+      var usage = turn.message().usage();
+      double cost = ledger.add(params.model().asString(), usage);
+      metrics.modelCall(params.model().asString(), usage.inputTokens(), usage.outputTokens(),
+          usage.cacheReadInputTokens().orElse(0L), usage.cacheCreationInputTokens().orElse(0L), cost);
       return turn.message();
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 
@@ -38,16 +39,20 @@ public final class ClaudeTurns {
   private final AnthropicClient client;
   private final int streamRetries;
   private final Duration retryBackoff;
+  private final Metrics metrics;
 
-  public ClaudeTurns(AnthropicClient client, int streamRetries, Duration retryBackoff) {
+  public ClaudeTurns(AnthropicClient client, int streamRetries, Duration retryBackoff, Metrics metrics) {
     this.client = client;
+    this.metrics = metrics;
     this.streamRetries = streamRetries;
     this.retryBackoff = retryBackoff;
   }
 
-  public Turn stream(MessageCreateParams params, RunControl control, Consumer<RawMessageStreamEvent> onEvent)
-      throws Stopped {
+  /** @param traceparent the caller's W3C trace context, sent as the {@code traceparent} header; nullable */
+  public Turn stream(MessageCreateParams params, RunControl control, String traceparent,
+                     Consumer<RawMessageStreamEvent> onEvent) throws Stopped {
     long started = System.nanoTime();
+    if (traceparent != null) params = params.toBuilder().replaceAdditionalHeaders("traceparent", traceparent).build();
     for (int attempt = 0; ; attempt++) {
       if (control.stopped() != null) throw new Stopped();
       Duration left = control.remaining();
@@ -65,8 +70,9 @@ public final class ClaudeTurns {
         return new Turn(accumulator.message(), Duration.ofNanos(System.nanoTime() - started));
       } catch (RuntimeException e) {
         if (control.stopped() != null) throw new Stopped();
-        if (!retryable(e, started_) || attempt >= streamRetries) throw upstreamError(e);
+        if (!retryable(e, started_) || attempt >= streamRetries) throw failed(e);
         log.warn("model stream broke ({}); retrying turn, attempt {}", e.toString(), attempt + 1);
+        metrics.upstreamRetry();
         try {
           Thread.sleep(retryBackoff.multipliedBy(1L << attempt).toMillis());
         } catch (InterruptedException interrupted) {
@@ -74,9 +80,14 @@ public final class ClaudeTurns {
         }
       } catch (Exception e) {
         // StreamResponse.close() declares Exception; nothing else checked is thrown here
-        throw upstreamError(e);
+        throw failed(e);
       }
     }
+  }
+
+  private ExecutorException failed(Throwable e) {
+    metrics.upstreamFailure(e instanceof AnthropicServiceException service ? Integer.toString(service.statusCode()) : "io");
+    return upstreamError(e);
   }
 
   /** A stream that broke after it started (I/O, or an overloaded/api error event) is worth another try. */

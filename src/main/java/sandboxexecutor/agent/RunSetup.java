@@ -9,16 +9,28 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import sandboxexecutor.config.Config;
+import sandboxexecutor.instances.InstanceSettings;
+import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecuteOptions;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.Tool;
 import sandboxexecutor.tools.ToolRegistry;
 
-/** Turns a request's options into an {@link AgentLoop.Run}: model, tools, prompt, limits and their defaults. */
+/**
+ * Turns a request's options into an {@link AgentLoop.Run}: model, tools, prompt, limits and their defaults, within
+ * the caller's instance settings (a request can narrow them, never widen them).
+ */
 public final class RunSetup {
   /** What differs between the modes: the tools on offer, the turn limit and the default system prompt. */
   public record Mode(String name, ToolRegistry tools, int defaultMaxTurns, String systemPrompt) {}
+
+  /**
+   * Who runs: the instance's settings and the caller's W3C traceparent (forwarded to the model API; nullable).
+   */
+  public record Caller(String instanceId, InstanceSettings instance, String traceparent) {
+    public static final Caller DEFAULT = new Caller("default", InstanceSettings.NONE, null);
+  }
 
   private final Config config;
 
@@ -41,22 +53,76 @@ public final class RunSetup {
     return Duration.ofMillis(options.timeoutMs() == null ? cap : Math.min(options.timeoutMs(), cap));
   }
 
+  /** The model the caller asked for: the request's, else the instance's default, else DEFAULT_MODEL. */
+  public String requestedModel(ExecuteOptions options, InstanceSettings instance) {
+    if (options.model() != null) return options.model();
+    return instance.defaultModel() != null ? instance.defaultModel() : config.defaultModel();
+  }
+
+  /**
+   * The instance's rules a request may break: a model outside allowed_models is 403 MODEL_NOT_ALLOWED; a tool
+   * outside allowed_tools, max_turns or max_budget_usd above the instance's cap is 400 naming the field.
+   */
+  public void check(ExecuteOptions options, Caller caller) {
+    InstanceSettings instance = caller.instance();
+    String model = requestedModel(options, instance);
+    if (instance.allowedModels() != null) {
+      String modelId = config.models().resolve(model);
+      if (instance.allowedModels().stream().noneMatch(m -> config.models().resolve(m).equals(modelId))) {
+        throw new ExecutorException(ErrorCode.MODEL_NOT_ALLOWED, "options.model: '" + model + "' is not allowed for instance '"
+            + caller.instanceId() + "'; allowed: " + String.join(", ", instance.allowedModels()));
+      }
+    }
+    if (instance.allowedTools() != null && options.allowedTools() != null) {
+      for (String tool : options.allowedTools()) {
+        if (!instance.allowedTools().contains(tool)) {
+          throw ExecutorException.invalid("options.allowed_tools: '" + tool + "' is not allowed for instance '"
+              + caller.instanceId() + "'; allowed: " + String.join(", ", instance.allowedTools()));
+        }
+      }
+    }
+    if (instance.maxTurns() != null && options.maxTurns() != null && options.maxTurns() > instance.maxTurns()) {
+      throw ExecutorException.invalid("options.max_turns must be at most " + instance.maxTurns() + " for instance '"
+          + caller.instanceId() + "'");
+    }
+    if (instance.maxBudgetUsd() != null && options.maxBudgetUsd() != null && options.maxBudgetUsd() > instance.maxBudgetUsd()) {
+      throw ExecutorException.invalid("options.max_budget_usd must be at most " + instance.maxBudgetUsd() + " for instance '"
+          + caller.instanceId() + "'");
+    }
+  }
+
   /** @param readOnly plan mode: only read-only tools run */
   public AgentLoop.Run plan(String requestId, String prompt, ExecuteOptions options, Mode mode, boolean readOnly,
-                            String permissionMode, String cwd, Optional<Sandbox> sandbox) {
-    String modelId = config.models().resolve(options.model() == null ? config.defaultModel() : options.model());
+                            String permissionMode, String cwd, Optional<Sandbox> sandbox, Caller caller) {
+    check(options, caller);
+    InstanceSettings instance = caller.instance();
+    String modelId = config.models().resolve(requestedModel(options, instance));
     long maxOutput = config.models().price(modelId).maxOutputTokens();
     long maxTokens = options.maxTokens() == null ? Math.min(config.defaultMaxTokens(), maxOutput) : options.maxTokens();
     if (maxTokens > maxOutput) {
       throw ExecutorException.invalid("options.max_tokens must be at most " + maxOutput + " for " + modelId);
     }
-    List<Tool> tools = mode.tools().select(options.allowedTools(), options.disallowedTools());
+    List<Tool> tools = tools(options, mode, instance);
     String system = options.systemPrompt() != null ? options.systemPrompt() : mode.systemPrompt();
     system += "\n\nToday's date is " + LocalDate.now(ZoneOffset.UTC) + ".";
     if (options.appendSystemPrompt() != null) system += "\n\n" + options.appendSystemPrompt();
+    if (instance.systemPromptAppend() != null) system += "\n\n" + instance.systemPromptAppend();
     long timeoutMs = timeout(options).toMillis();
-    int maxTurns = options.maxTurns() == null ? mode.defaultMaxTurns() : options.maxTurns();
+    int maxTurns = options.maxTurns() != null ? options.maxTurns()
+        : instance.maxTurns() != null ? Math.min(mode.defaultMaxTurns(), instance.maxTurns()) : mode.defaultMaxTurns();
+    Double budget = options.maxBudgetUsd() != null ? options.maxBudgetUsd() : instance.maxBudgetUsd();
     return new AgentLoop.Run(requestId, prompt, system, modelId, tools, mode.tools(), readOnly, permissionMode,
-        maxTurns, options.maxBudgetUsd(), maxTokens, timeoutMs, cwd, sandbox);
+        maxTurns, budget, maxTokens, timeoutMs, cwd, sandbox, caller.traceparent());
+  }
+
+  /** The request's tools, else the instance's defaults (those this mode has), else the mode's; never beyond allowed_tools. */
+  private static List<Tool> tools(ExecuteOptions options, Mode mode, InstanceSettings instance) {
+    List<String> requested = options.allowedTools();
+    if (requested == null && instance.defaultTools() != null) {
+      requested = instance.defaultTools().stream().filter(mode.tools().names()::contains).toList();
+    }
+    List<Tool> tools = mode.tools().select(requested, options.disallowedTools());
+    if (instance.allowedTools() == null) return tools;
+    return tools.stream().filter(t -> instance.allowedTools().contains(t.name())).toList();
   }
 }

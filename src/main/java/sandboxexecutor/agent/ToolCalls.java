@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sandboxexecutor.observability.LogContext;
+import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.protocol.SdkMessage.PermissionDenial;
 import sandboxexecutor.tools.Tool;
 import sandboxexecutor.tools.ToolContext;
@@ -33,9 +35,11 @@ final class ToolCalls {
   private final RunControl control;
   private final List<PermissionDenial> denials;
   private final AgentLoop.Listener listener;
+  private final Metrics metrics;
 
   ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, ToolContext context,
-            RunControl control, List<PermissionDenial> denials, AgentLoop.Listener listener) {
+            RunControl control, List<PermissionDenial> denials, AgentLoop.Listener listener, Metrics metrics) {
+    this.metrics = metrics;
     this.available = available;
     this.registry = registry;
     this.readOnlyMode = readOnlyMode;
@@ -49,12 +53,13 @@ final class ToolCalls {
     boolean concurrent = calls.size() > 1 && calls.stream()
         .allMatch(c -> available.containsKey(c.name()) && available.get(c.name()).readOnly());
     var results = new ArrayList<ToolResult>();
+    var logContext = LogContext.capture(); // tool threads log under the execution's ids
     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
       var pending = new ArrayList<Future<ToolResult>>();
       for (Call call : calls) {
         Future<ToolResult> future = executor.submit(() -> {
           try (var enlisted = control.enlist()) {
-            return callOne(call);
+            return LogContext.with(logContext, () -> counted(call, callOne(call)));
           }
         });
         if (concurrent) pending.add(future); else results.add(await(future, executor));
@@ -75,6 +80,11 @@ final class ToolCalls {
       if (e.getCause() instanceof InterruptedException interrupted) throw interrupted;
       return ToolResult.error("The tool failed: " + e.getCause());
     }
+  }
+
+  private ToolResult counted(Call call, ToolResult result) {
+    metrics.toolCall(available.containsKey(call.name()) ? call.name() : "unknown", result.isError());
+    return result;
   }
 
   private ToolResult callOne(Call call) throws InterruptedException {

@@ -31,7 +31,19 @@ public record Config(
     java.util.List<String> gitTokenHosts,
     Storage storage,
     Dispatch dispatch,
-    Access access) {
+    Access access,
+    Logging logging,
+    InstanceConfig instanceConfig) {
+
+  /** LOG_FORMAT (text or json lines) and LOG_LEVEL. */
+  public record Logging(String format, String level) {}
+
+  /**
+   * Where per-instance settings come from: the config service (cached for {@code cacheTtl}, each fetch bounded by
+   * {@code serviceTimeout}), else, or while it never answered, the file; else built-in defaults.
+   */
+  public record InstanceConfig(Optional<java.net.URI> serviceUrl, Duration cacheTtl, Duration serviceTimeout,
+                               Optional<Path> file) {}
 
   /** Where records and artifacts live: SQLite in DATA_DIR unless DATABASE_URL; a local directory unless RESULTS_BUCKET. */
   public record Storage(Optional<Secret> databaseUrl, Optional<String> resultsBucket, Optional<String> resultsEndpoint,
@@ -116,7 +128,13 @@ public record Config(
             Duration.ofMillis(p.number("CALLBACK_BACKOFF_MS", 2_000, 1, 3_600_000)),
             Duration.ofMillis(p.number("SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000)),
             Duration.ofMillis(p.number("SSE_HEARTBEAT_MS", 15_000, 10, 600_000))),
-        access(p));
+        access(p),
+        new Logging(p.choice("LOG_FORMAT", "text", "text", "json"),
+            p.choice("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error", "off").toUpperCase(Locale.ROOT)),
+        new InstanceConfig(p.optional("CONFIG_SERVICE_URL").map(Config::serviceUrl),
+            Duration.ofSeconds(p.number("CONFIG_CACHE_TTL_SECONDS", 60, 0, 86_400)),
+            Duration.ofMillis(p.number("CONFIG_SERVICE_TIMEOUT_MS", 2_000, 50, 60_000)),
+            p.optional("INSTANCE_CONFIG_FILE").map(Path::of)));
   }
 
   /** API keys, protected mode, per-key limits and CORS; see auth/Access. */
@@ -133,6 +151,19 @@ public record Config(
     var p = new Parser(env);
     return p.optional("API_KEYS_FILE").map(Path::of)
         .orElseGet(() -> Path.of(p.string("DATA_DIR", "./data")).resolve("api-keys.tsv")).toAbsolutePath().normalize();
+  }
+
+  private static java.net.URI serviceUrl(String value) {
+    try {
+      var uri = new java.net.URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+          && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null) {
+        return uri;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("CONFIG_SERVICE_URL: expected an http(s) URL without query or credentials, got '" + value + "'");
   }
 
   /** Reads typed values and names the variable in every error. Blank counts as unset. */

@@ -19,11 +19,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.RunControl;
 import sandboxexecutor.agent.RunSetup;
 import sandboxexecutor.agent.Runs;
 import sandboxexecutor.config.Config;
+import sandboxexecutor.instances.Instances;
+import sandboxexecutor.observability.LogContext;
+import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.TraceContext;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
@@ -53,14 +58,17 @@ public final class Executions implements AutoCloseable {
     public final String id;
     public final Submission submission;
     public final EventLog events = new EventLog();
+    final RunSetup.Caller caller;
+    final long acceptedNanos = System.nanoTime();
     final CompletableFuture<Finished> done = new CompletableFuture<>();
     volatile RunControl control;
     volatile boolean cancelRequested;
     volatile Thread thread;
 
-    Live(String id, Submission submission) {
+    Live(String id, Submission submission, RunSetup.Caller caller) {
       this.id = id;
       this.submission = submission;
+      this.caller = caller;
     }
 
     /** Runs {@code action} once the execution has ended (at once if it already has). */
@@ -103,6 +111,8 @@ public final class Executions implements AutoCloseable {
   private final SandboxMode sandbox;
   private final Callbacks callbacks;
   private final Clock clock;
+  private final Instances instances;
+  private final Metrics metrics;
   private final Semaphore sdkSlots;
   private final Semaphore sandboxSlots;
   private final AtomicInteger queued = new AtomicInteger();
@@ -110,7 +120,9 @@ public final class Executions implements AutoCloseable {
   private volatile boolean closing;
 
   public Executions(Config config, ExecutionStore store, ObjectStore objects, Runs runs, RunSetup setup, SdkMode sdk,
-                    SandboxMode sandbox, Callbacks callbacks, Clock clock) {
+                    SandboxMode sandbox, Callbacks callbacks, Clock clock, Instances instances, Metrics metrics) {
+    this.instances = instances;
+    this.metrics = metrics;
     this.config = config;
     this.store = store;
     this.objects = objects;
@@ -147,11 +159,21 @@ public final class Executions implements AutoCloseable {
     return queued.get();
   }
 
+  /** Executions accepted here and not yet ended (queued or running). */
+  public int liveCount() {
+    return live.size();
+  }
+
   public Optional<Live> live(String id) {
     return Optional.ofNullable(live.get(id));
   }
 
-  public Accepted submit(String id, Submission submission) {
+  /**
+   * Records and starts an execution under the caller's instance settings.
+   *
+   * @param trace the caller's W3C trace context, if it sent one: logged as trace_id and forwarded to the model API
+   */
+  public Accepted submit(String id, Submission submission, Optional<TraceContext> trace) {
     if (closing) {
       throw new ExecutorException(ErrorCode.SERVICE_UNAVAILABLE, "The server is shutting down; try another node or retry shortly",
           Map.of(), Duration.ofSeconds(5), null);
@@ -162,7 +184,10 @@ public final class Executions implements AutoCloseable {
           + config.dispatch().maxQueued() + "); retry later", Map.of(), Duration.ofSeconds(5), null);
     }
     ModeRequest request = submission.request();
-    String model = request.options().model() == null ? config.defaultModel() : request.options().model();
+    var caller = new RunSetup.Caller(submission.instanceId(), instances.settings(submission.instanceId()),
+        trace.map(TraceContext::traceparent).orElse(null));
+    setup.check(request.options(), caller); // an instance's rule broken: answered now, nothing recorded
+    String model = setup.requestedModel(request.options(), caller.instance());
     var record = ExecutionRecord.queued(id, mode(request), submission.instanceId(), submission.projectId(),
         submission.idempotencyKey(), submission.recordedRequest().toString(), model, config.models().resolve(model),
         submission.callbackUrl(), null, clock.instant());
@@ -174,10 +199,22 @@ public final class Executions implements AutoCloseable {
       }
       return new Accepted(existing.record(), live.get(existing.record().id()), true);
     }
-    var execution = new Live(id, submission);
+    var execution = new Live(id, submission, caller);
     live.put(id, execution);
     queued.incrementAndGet();
-    execution.thread = Thread.ofVirtual().name("execution-" + id).start(() -> execute(execution));
+    var logContext = new LinkedHashMap<>(LogContext.capture());
+    logContext.put(LogContext.REQUEST_ID, id);
+    logContext.put(LogContext.EXECUTION_ID, id);
+    logContext.put(LogContext.INSTANCE_ID, submission.instanceId());
+    trace.ifPresent(t -> logContext.put(LogContext.TRACE_ID, t.traceId()));
+    execution.thread = Thread.ofVirtual().name("execution-" + id).start(() -> {
+      MDC.setContextMap(logContext);
+      try {
+        execute(execution);
+      } finally {
+        MDC.clear();
+      }
+    });
     return new Accepted(record, execution, false);
   }
 
@@ -235,8 +272,8 @@ public final class Executions implements AutoCloseable {
     var listener = listener(execution);
     try {
       Map<String, Object> body = switch (request) {
-        case SdkRequest r -> sdk.run(execution.id, r, control, listener);
-        case SandboxRequest r -> sandbox.run(execution.id, r, control, listener);
+        case SdkRequest r -> sdk.run(execution.id, r, execution.caller, control, listener);
+        case SandboxRequest r -> sandbox.run(execution.id, r, execution.caller, control, listener);
       };
       return new Finished(status(control, Boolean.TRUE.equals(body.get("success"))), body, null);
     } catch (ExecutorException e) {
@@ -296,6 +333,7 @@ public final class Executions implements AutoCloseable {
       log.error("could not record the end of execution {}", id, e);
       store.finish(id, Completion.failed(finished.status(), clock.instant(), "INTERNAL_ERROR", "Recording the result failed: " + e));
     } finally {
+      ended(execution, finished, payload);
       var event = new LinkedHashMap<String, Object>();
       event.put("type", finished.error() == null ? "result" : "error");
       event.putAll(payload);
@@ -311,6 +349,14 @@ public final class Executions implements AutoCloseable {
       body.putAll(payload);
       callbacks.deliver(id, execution.submission.callbackUrl(), bytes(body));
     }
+  }
+
+  private void ended(Live execution, Finished finished, Map<String, Object> payload) {
+    String mode = mode(execution.submission.request()).name().toLowerCase(java.util.Locale.ROOT);
+    Duration took = Duration.ofNanos(System.nanoTime() - execution.acceptedNanos);
+    metrics.executionEnded(mode, finished.status().wire(), took, completion(finished, payload, Map.of()).numTurns());
+    log.info("execution ended: {} {} in {} ms{}", mode, finished.status().wire(), took.toMillis(),
+        finished.error() == null ? "" : " (" + finished.error().code() + ")");
   }
 
   /** The error response body, as ErrorMapper writes it, for stored results and events. */

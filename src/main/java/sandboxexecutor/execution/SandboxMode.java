@@ -15,6 +15,8 @@ import sandboxexecutor.git.CloneResult;
 import sandboxexecutor.git.GitClone;
 import sandboxexecutor.git.GitDiff;
 import sandboxexecutor.git.RepoUrl;
+import sandboxexecutor.instances.InstanceSettings;
+import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.net.UrlGuard;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
@@ -42,9 +44,11 @@ public final class SandboxMode {
   private final RunSetup setup;
   private final AgentLoop loop;
   private final RunSetup.Mode mode;
+  private final Metrics metrics;
 
   public SandboxMode(Config config, SandboxBackend backend, GitClone git, UrlGuard guard, RunSetup setup,
-                     AgentLoop loop, RunSetup.Mode mode) {
+                     AgentLoop loop, RunSetup.Mode mode, Metrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.backend = backend;
     this.git = git;
@@ -54,15 +58,15 @@ public final class SandboxMode {
     this.mode = mode;
   }
 
-  public Map<String, Object> run(String id, SandboxRequest request, RunControl control, AgentLoop.Listener listener)
-      throws InterruptedException {
+  public Map<String, Object> run(String id, SandboxRequest request, RunSetup.Caller caller, RunControl control,
+                                 AgentLoop.Listener listener) throws InterruptedException {
     long started = System.nanoTime();
     RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard);
     if (repo == null && request.branch() != null) throw ExecutorException.invalid("branch needs repo");
-    SandboxLimits limits = limits(request.limits());
+    SandboxLimits limits = limits(request.limits(), caller.instance().sandboxLimits());
     boolean plan = request.permissionMode() == SandboxRequest.PermissionMode.PLAN;
     var run = setup.plan(id, request.task(), request.options(), mode, plan, request.permissionMode().wireName,
-        "/workspace", Optional.empty());
+        "/workspace", Optional.empty(), caller);
     var availability = backend.availability();
     if (!availability.usable()) {
       throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "Sandbox mode is unavailable on this server: "
@@ -91,7 +95,7 @@ public final class SandboxMode {
       GitDiff.Diff diff = GitDiff.collect(sandbox, DIFF_TIMEOUT, MAX_DIFF_BYTES);
       extra.put("logs", outcome == null ? "" : TranscriptLog.render(outcome.messages()));
       if (request.includeDiff()) extra.put("diff", diff.patch());
-      metadata.putAll(ResultBody.metadata(started, outcome, run, requestedModel(request)));
+      metadata.putAll(ResultBody.metadata(started, outcome, run, setup.requestedModel(request.options(), caller.instance())));
       metadata.put("sandbox_id", sandboxId);
       metadata.put("repo", repo == null ? null : repo.url());
       metadata.put("branch", clone.branch());
@@ -122,7 +126,10 @@ public final class SandboxMode {
   }
 
   private Sandbox create(SandboxSpec spec) throws IOException {
-    return backend.create(spec);
+    long started = System.nanoTime();
+    Sandbox sandbox = backend.create(spec);
+    metrics.sandboxStarted(Duration.ofNanos(System.nanoTime() - started));
+    return sandbox;
   }
 
   private CloneResult prepareWorkspace(RepoUrl repo, String branch, Sandbox sandbox, RunControl control)
@@ -165,28 +172,29 @@ public final class SandboxMode {
     return TranscriptLog.truncate(out.length() > 20_000 ? out.substring(out.length() - 20_000) : out);
   }
 
-  /** The operator's limits, lowered where the request asks; a request can never raise one. */
-  SandboxLimits limits(SandboxRequest.LimitOverrides o) {
+  /**
+   * The operator's limits, lowered by the instance's caps, then where the request asks; a request can never
+   * raise one.
+   */
+  SandboxLimits limits(SandboxRequest.LimitOverrides o, InstanceSettings.SandboxCaps instance) {
     var s = config.sandbox();
     return new SandboxLimits(
-        Duration.ofMillis(cap("command_timeout_ms", o.commandTimeoutMs(), s.commandTimeout().toMillis())),
-        cap("memory_mb", o.memoryMb(), s.memoryBytes() >> 20) << 20,
-        (int) cap("max_processes", o.maxProcesses(), s.maxProcesses()),
-        Duration.ofSeconds(cap("cpu_seconds", o.cpuSeconds(), s.cpuTime().toSeconds())),
-        cap("max_file_mb", o.maxFileMb(), s.maxFileBytes() >> 20) << 20,
-        (int) cap("max_output_bytes", o.maxOutputBytes(), s.maxOutputBytes()));
+        Duration.ofMillis(cap("command_timeout_ms", o.commandTimeoutMs(), s.commandTimeout().toMillis(), instance.commandTimeoutMs())),
+        cap("memory_mb", o.memoryMb(), s.memoryBytes() >> 20, instance.memoryMb()) << 20,
+        (int) cap("max_processes", o.maxProcesses(), s.maxProcesses(), instance.maxProcesses()),
+        Duration.ofSeconds(cap("cpu_seconds", o.cpuSeconds(), s.cpuTime().toSeconds(), instance.cpuSeconds())),
+        cap("max_file_mb", o.maxFileMb(), s.maxFileBytes() >> 20, instance.maxFileMb()) << 20,
+        (int) cap("max_output_bytes", o.maxOutputBytes(), s.maxOutputBytes(), instance.maxOutputBytes()));
   }
 
-  private static long cap(String field, Long requested, long operatorCap) {
-    if (requested == null) return operatorCap;
-    if (requested > operatorCap) {
-      throw ExecutorException.invalid("options.limits." + field + " must be at most " + operatorCap + " (the operator's cap)");
+  private static long cap(String field, Long requested, long operatorCap, Long instanceCap) {
+    long cap = instanceCap == null ? operatorCap : Math.min(operatorCap, instanceCap);
+    if (requested == null) return cap;
+    if (requested > cap) {
+      throw ExecutorException.invalid("options.limits." + field + " must be at most " + cap
+          + (cap < operatorCap ? " (the instance's cap)" : " (the operator's cap)"));
     }
     return requested;
-  }
-
-  private String requestedModel(SandboxRequest request) {
-    return request.options().model() == null ? config.defaultModel() : request.options().model();
   }
 
   private static Duration min(Duration a, Duration b) {

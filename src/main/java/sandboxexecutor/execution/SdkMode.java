@@ -12,20 +12,19 @@ public final class SdkMode {
   private final RunSetup setup;
   private final AgentLoop loop;
   private final RunSetup.Mode mode;
-  private final String defaultModel;
 
-  public SdkMode(RunSetup setup, AgentLoop loop, RunSetup.Mode mode, String defaultModel) {
+  public SdkMode(RunSetup setup, AgentLoop loop, RunSetup.Mode mode) {
     this.setup = setup;
     this.loop = loop;
     this.mode = mode;
-    this.defaultModel = defaultModel;
   }
 
-  public Map<String, Object> run(String id, SdkRequest request, RunControl control, AgentLoop.Listener listener) {
+  public Map<String, Object> run(String id, SdkRequest request, RunSetup.Caller caller, RunControl control,
+                                 AgentLoop.Listener listener) {
     long started = System.nanoTime();
-    var run = setup.plan(id, request.prompt(), request.options(), mode, false, "default", "/", Optional.empty());
+    var run = setup.plan(id, request.prompt(), request.options(), mode, false, "default", "/", Optional.empty(), caller);
     var outcome = loop.run(run, control, listener);
-    String model = request.options().model() == null ? defaultModel : request.options().model();
+    String model = setup.requestedModel(request.options(), caller.instance());
     return ResultBody.of(id, outcome, null, Map.of(), ResultBody.metadata(started, outcome, run, model));
   }
 }

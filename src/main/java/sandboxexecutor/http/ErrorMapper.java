@@ -17,7 +17,7 @@ final class ErrorMapper {
     return switch (code) {
       case INVALID_REQUEST, URL_NOT_ALLOWED -> 400;
       case UNAUTHORIZED -> 401;
-      case FORBIDDEN -> 403;
+      case FORBIDDEN, MODEL_NOT_ALLOWED -> 403;
       case ROUTE_NOT_FOUND, NOT_FOUND -> 404;
       case IDEMPOTENCY_CONFLICT, EXECUTION_FINISHED, CANCELLED -> 409;
       case METHOD_NOT_ALLOWED -> 405;

@@ -49,6 +49,7 @@ public final class ExecuteRoutes {
   }
 
   private void handle(Context ctx, Submission submission) throws InterruptedException {
+    RequestContext.instance(submission.instanceId());
     requireApiKey();
     Caller caller = AccessFilter.caller(ctx);
     submission = ownInstance(caller, submission);
@@ -63,7 +64,7 @@ public final class ExecuteRoutes {
     Quotas.Permit permit = quotas.admit(caller);
     Executions.Accepted accepted;
     try {
-      accepted = executions.submit(Server.requestId(ctx), submission);
+      accepted = executions.submit(Server.requestId(ctx), submission, RequestContext.trace(ctx));
     } catch (RuntimeException e) {
       permit.release();
       throw e;

@@ -22,7 +22,9 @@ public final class Server {
 
   private Server() {}
 
-  public static Javalin create(long maxBodyBytes, Consumer<io.javalin.config.RoutesConfig> routes) {
+  /** @param refused sees every error the API answers with (for metrics), before it is written */
+  public static Javalin create(long maxBodyBytes, Consumer<ExecutorException> refused,
+                               Consumer<io.javalin.config.RoutesConfig> routes) {
     return Javalin.create(config -> {
       config.concurrency.useVirtualThreads = true;
       config.startup.showJavalinBanner = false;
@@ -42,9 +44,14 @@ public final class Server {
         String id = UUID.randomUUID().toString();
         ctx.attribute(REQUEST_ID, id);
         ctx.header("X-Request-ID", id);
+        RequestContext.begin(ctx, id);
       });
+      config.routes.after(ctx -> RequestContext.end());
       routes.accept(config.routes);
-      config.routes.exception(ExecutorException.class, (e, ctx) -> ErrorMapper.write(ctx, e));
+      config.routes.exception(ExecutorException.class, (e, ctx) -> {
+        refused.accept(e);
+        ErrorMapper.write(ctx, e);
+      });
       config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorMapper.write(ctx, fromJavalin(e, ctx)));
       config.routes.exception(Exception.class, (e, ctx) -> ErrorMapper.unexpected(ctx, e));
       config.routes.error(404, ctx -> {
