@@ -43,6 +43,7 @@ class OpenApiContractTest {
   void responses_of_every_endpoint_match_the_document() throws Exception {
     contract.check("GET", "/health", t.get("/health"));
     contract.check("GET", "/ready", t.get("/ready"));
+    contract.check("GET", "/metrics", t.get("/metrics"));
 
     t.claude.reply(toolUse("t1", "TodoWrite", Map.of("todos", List.of(Map.of("content", "a", "status", "completed", "activeForm", "a")))),
         endTurn("4"));
