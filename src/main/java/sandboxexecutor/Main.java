@@ -187,7 +187,7 @@ public final class Main {
     executions.recover();
     sweeper.start();
 
-    var reader = new RequestReader(config.maxBodyBytes(), config.models(), guard);
+    var reader = new RequestReader(config.maxBodyBytes(), config.models());
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
     var access = new AccessFilter(config.access(), new Authenticator(config.access()),
         new RateLimiter(store.sharedRateBuckets().orElseGet(MemoryRateBuckets::new), clock));

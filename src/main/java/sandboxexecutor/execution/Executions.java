@@ -324,7 +324,7 @@ public final class Executions implements AutoCloseable {
   /** Stores the artifacts, records the terminal state, ends the event stream, and sends the callback. */
   private void finish(Live execution, Finished finished) {
     String id = execution.id;
-    Map<String, Object> payload = finished.body() != null ? finished.body() : errorBody(id, finished.error());
+    Map<String, Object> payload = finished.body() != null ? finished.body() : finished.error().body(id);
     Map<String, String> artifacts = new LinkedHashMap<>();
     try {
       artifacts.putAll(storeArtifacts(id, payload));
@@ -357,17 +357,6 @@ public final class Executions implements AutoCloseable {
     metrics.executionEnded(mode, finished.status().wire(), took, completion(finished, payload, Map.of()).numTurns());
     log.info("execution ended: {} {} in {} ms{}", mode, finished.status().wire(), took.toMillis(),
         finished.error() == null ? "" : " (" + finished.error().code() + ")");
-  }
-
-  /** The error response body, as ErrorMapper writes it, for stored results and events. */
-  static Map<String, Object> errorBody(String id, ExecutorException e) {
-    var body = new LinkedHashMap<String, Object>();
-    body.put("success", false);
-    body.put("error", e.getMessage());
-    body.put("error_code", e.code().name());
-    body.put("request_id", id);
-    body.put("details", e.details());
-    return body;
   }
 
   /**

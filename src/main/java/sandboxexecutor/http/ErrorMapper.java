@@ -1,7 +1,6 @@
 package sandboxexecutor.http;
 
 import io.javalin.http.Context;
-import java.util.LinkedHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sandboxexecutor.protocol.ErrorCode;
@@ -37,13 +36,7 @@ final class ErrorMapper {
     if (status >= 500) log.warn("{} {} -> {} {}: {}", ctx.method(), ctx.path(), status, e.code(), e.getMessage());
     if (e.code() == ErrorCode.UNAUTHORIZED) ctx.header("WWW-Authenticate", "Bearer");
     if (e.retryAfter() != null) ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
-    var body = new LinkedHashMap<String, Object>();
-    body.put("success", false);
-    body.put("error", e.getMessage());
-    body.put("error_code", e.code().name());
-    body.put("request_id", Server.requestId(ctx));
-    body.put("details", e.details());
-    Server.json(ctx, status, body);
+    Server.json(ctx, status, e.body(Server.requestId(ctx)));
   }
 
   /** Anything unexpected: logged with its stack trace, answered without internals. */

@@ -20,8 +20,6 @@ import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.util.Set;
-import sandboxexecutor.net.UrlGuard;
 import sandboxexecutor.protocol.ModeRequest;
 import sandboxexecutor.protocol.SandboxRequest;
 import sandboxexecutor.protocol.Submission;
@@ -34,13 +32,11 @@ public final class RequestReader {
   private static final String ID_PATTERN = "[A-Za-z0-9._:-]{1,200}";
   private final long maxBodyBytes;
   private final ModelCatalog models;
-  private final UrlGuard guard;
   private final ObjectReader reader;
 
-  public RequestReader(long maxBodyBytes, ModelCatalog models, UrlGuard guard) {
+  public RequestReader(long maxBodyBytes, ModelCatalog models) {
     this.maxBodyBytes = maxBodyBytes;
     this.models = models;
-    this.guard = guard;
     // Request bodies are untrusted: duplicate keys are refused and nesting is capped far below Jackson's default.
     var factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
@@ -99,9 +95,7 @@ public final class RequestReader {
     Boolean async = fields.bool("async");
     Boolean cancelOnDisconnect = fields.bool("cancel_on_disconnect");
     String callbackUrl = fields.text("callback_url", 2_048);
-    if (callbackUrl != null) {
-      guard.checkUrl("callback_url", callbackUrl, guard.allowsPrivateNetworks() ? Set.of("https", "http") : Set.of("https"));
-    }
+    // callback_url is checked (address rules, a signing secret) by Executions.submit, through Callbacks.check
     String instanceId = id(fields, "instance_id");
     String projectId = id(fields, "project_id");
     fields.rejectUnknown();

@@ -33,6 +33,17 @@ public final class ExecutorException extends RuntimeException {
 
   public ErrorCode code() { return code; }
 
+  /** The error body every API error answers with, also stored as the result of an execution that failed. */
+  public Map<String, Object> body(String requestId) {
+    var body = new java.util.LinkedHashMap<String, Object>();
+    body.put("success", false);
+    body.put("error", getMessage());
+    body.put("error_code", code.name());
+    body.put("request_id", requestId);
+    body.put("details", details);
+    return body;
+  }
+
   public Map<String, Object> details() { return details; }
 
   /** How long the caller should wait before trying again, or null. */
