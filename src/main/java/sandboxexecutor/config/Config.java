@@ -29,6 +29,7 @@ public record Config(
     SandboxSettings sandbox,
     Optional<Secret> gitToken,
     java.util.List<String> gitTokenHosts,
+    java.net.URI githubUrl,
     Storage storage,
     Dispatch dispatch,
     Access access,
@@ -98,6 +99,7 @@ public record Config(
         Duration.ofSeconds(p.number("SANDBOX_CPU_SECONDS", 600, 1, 86_400)),
         p.number("SANDBOX_MAX_FILE_MB", 256, 1, 1 << 20) << 20,
         (int) p.number("SANDBOX_MAX_OUTPUT_BYTES", 100_000, 1_000, 10_000_000));
+    var githubUrl = httpUrl("GITHUB_URL", p.string("GITHUB_URL", "https://github.com"));
     return new Config(
         p.string("HOST", "127.0.0.1"),
         (int) p.number("PORT", 8787, 0, 65_535),
@@ -114,8 +116,9 @@ public record Config(
         p.number("MAX_TOKENS", 8_192, 1, 128_000),
         sandbox,
         p.optional("GIT_TOKEN").map(Secret::new),
-        java.util.List.of(p.string("GIT_TOKEN_HOSTS", "github.com").split(",")).stream().map(String::trim)
+        java.util.List.of(p.string("GIT_TOKEN_HOSTS", githubUrl.getHost()).split(",")).stream().map(String::trim)
             .filter(h -> !h.isEmpty()).toList(),
+        githubUrl,
         new Storage(p.optional("DATABASE_URL").map(Secret::new), p.optional("RESULTS_BUCKET"),
             p.optional("RESULTS_ENDPOINT"), p.optional("RESULTS_REGION"), p.optional("RESULTS_ACCESS_KEY_ID"),
             p.optional("RESULTS_SECRET_ACCESS_KEY").map(Secret::new), p.string("RESULTS_PREFIX", ""),
@@ -131,7 +134,7 @@ public record Config(
         access(p),
         new Logging(p.choice("LOG_FORMAT", "text", "text", "json"),
             p.choice("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error", "off").toUpperCase(Locale.ROOT)),
-        new InstanceConfig(p.optional("CONFIG_SERVICE_URL").map(Config::serviceUrl),
+        new InstanceConfig(p.optional("CONFIG_SERVICE_URL").map(v -> httpUrl("CONFIG_SERVICE_URL", v)),
             Duration.ofSeconds(p.number("CONFIG_CACHE_TTL_SECONDS", 60, 0, 86_400)),
             Duration.ofMillis(p.number("CONFIG_SERVICE_TIMEOUT_MS", 2_000, 50, 60_000)),
             p.optional("INSTANCE_CONFIG_FILE").map(Path::of)));
@@ -153,7 +156,7 @@ public record Config(
         .orElseGet(() -> Path.of(p.string("DATA_DIR", "./data")).resolve("api-keys.tsv")).toAbsolutePath().normalize();
   }
 
-  private static java.net.URI serviceUrl(String value) {
+  private static java.net.URI httpUrl(String name, String value) {
     try {
       var uri = new java.net.URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
       if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
@@ -163,7 +166,7 @@ public record Config(
     } catch (java.net.URISyntaxException e) {
       // reported below
     }
-    throw new IllegalArgumentException("CONFIG_SERVICE_URL: expected an http(s) URL without query or credentials, got '" + value + "'");
+    throw new IllegalArgumentException(name + ": expected an http(s) URL without query or credentials, got '" + value + "'");
   }
 
   /** Reads typed values and names the variable in every error. Blank counts as unset. */

@@ -61,7 +61,7 @@ public final class SandboxMode {
   public Map<String, Object> run(String id, SandboxRequest request, RunSetup.Caller caller, RunControl control,
                                  AgentLoop.Listener listener) throws InterruptedException {
     long started = System.nanoTime();
-    RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard);
+    RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard, config.githubUrl());
     if (repo == null && request.branch() != null) throw ExecutorException.invalid("branch needs repo");
     SandboxLimits limits = limits(request.limits(), caller.instance().sandboxLimits());
     boolean plan = request.permissionMode() == SandboxRequest.PermissionMode.PLAN;

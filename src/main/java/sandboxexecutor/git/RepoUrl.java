@@ -10,7 +10,8 @@ import sandboxexecutor.protocol.ExecutorException;
 
 /**
  * A repository URL that is safe to hand to {@code git clone}: {@code https://host[:port]/path} with a plain host
- * name or IP literal, nothing else. {@code owner/name} is shorthand for {@code https://github.com/owner/name.git}.
+ * name or IP literal, nothing else. {@code owner/name} is shorthand for {@code <github>/owner/name.git}, where
+ * {@code github} is {@link #GITHUB} unless the operator names a GitHub Enterprise server.
  *
  * <p>Everything git would otherwise accept and we do not want is refused here, before git runs: local paths and
  * {@code file://} (read the host's disk), {@code ext::} and other {@code transport::} helpers (run commands),
@@ -30,6 +31,7 @@ import sandboxexecutor.protocol.ExecutorException;
  * @param path the raw (still percent-encoded) path, starting with {@code /}
  */
 public record RepoUrl(String scheme, String host, int port, String path) {
+  public static final URI GITHUB = URI.create("https://github.com");
   private static final int MAX_LENGTH = 2048;
   private static final Pattern SHORTHAND =
       Pattern.compile("([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})");
@@ -72,9 +74,10 @@ public record RepoUrl(String scheme, String host, int port, String path) {
 
   /**
    * Parses {@code value} of the request field {@code field}. Throws INVALID_REQUEST when it is missing and
-   * URL_NOT_ALLOWED when it is a form we refuse, naming the field and saying what would be accepted.
+   * URL_NOT_ALLOWED when it is a form we refuse, naming the field and saying what would be accepted. The
+   * shorthand {@code owner/name} resolves against {@code github}, an operator's http(s) URL.
    */
-  public static RepoUrl parse(String field, String value, UrlGuard guard) {
+  public static RepoUrl parse(String field, String value, UrlGuard guard, URI github) {
     if (value == null || value.isEmpty()) throw ExecutorException.invalid(field + ": a repository URL is required");
     if (value.length() > MAX_LENGTH) throw refused(field, "is longer than " + MAX_LENGTH + " characters");
     if (value.chars().anyMatch(c -> c <= 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c))) {
@@ -82,7 +85,7 @@ public record RepoUrl(String scheme, String host, int port, String path) {
     }
     if (value.startsWith("-")) throw refused(field, "must not start with '-' (it would be read as a git option)");
     var shorthand = SHORTHAND.matcher(value);
-    if (shorthand.matches()) return github(field, shorthand.group(1), shorthand.group(2));
+    if (shorthand.matches()) return github(field, shorthand.group(1), shorthand.group(2), github);
 
     String lower = value.toLowerCase(Locale.ROOT);
     if (lower.startsWith("ext::")) throw refused(field, "the ext:: transport runs commands and is never allowed");
@@ -104,10 +107,11 @@ public record RepoUrl(String scheme, String host, int port, String path) {
     return fromUri(field, guard.checkUrl(field, value, schemes(guard)), guard);
   }
 
-  private static RepoUrl github(String field, String owner, String name) {
+  private static RepoUrl github(String field, String owner, String name, URI github) {
     String bare = name.endsWith(".git") ? name.substring(0, name.length() - 4) : name;
     if (bare.isEmpty() || bare.equals(".") || bare.equals("..")) throw refused(field, "'" + name + "' is not a repository name");
-    return new RepoUrl("https", "github.com", -1, "/" + owner + "/" + bare + ".git");
+    String prefix = github.getRawPath() == null ? "" : github.getRawPath().replaceAll("/+$", "");
+    return new RepoUrl(github.getScheme(), github.getHost(), github.getPort(), prefix + "/" + owner + "/" + bare + ".git");
   }
 
   private static RepoUrl fromUri(String field, URI uri, UrlGuard guard) {

@@ -49,7 +49,7 @@ class GitCloneTest {
   }
 
   private RepoUrl repo(String path) {
-    return RepoUrl.parse("repo", server.url(path), guard);
+    return RepoUrl.parse("repo", server.url(path), guard, RepoUrl.GITHUB);
   }
 
   @Test
@@ -106,7 +106,7 @@ class GitCloneTest {
     try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
-    var url = RepoUrl.parse("repo", "http://127.0.0.1:" + port + "/repo.git", guard);
+    var url = RepoUrl.parse("repo", "http://127.0.0.1:" + port + "/repo.git", guard, RepoUrl.GITHUB);
     var e = assertThrows(ExecutorException.class, () -> new GitClone(guard).clone(url, null, tmp.resolve("ws"), TIMEOUT));
     assertEquals(ErrorCode.CLONE_FAILED, e.code());
   }
@@ -134,7 +134,7 @@ class GitCloneTest {
   void git_connects_only_to_the_address_the_guard_checked() throws Exception {
     // the guard answers for "localhost" with an address where nothing listens; the system would say 127.0.0.1
     var pinned = new UrlGuard(true, host -> List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 9})));
-    var url = RepoUrl.parse("repo", "http://localhost:" + server.port() + "/repo.git", pinned);
+    var url = RepoUrl.parse("repo", "http://localhost:" + server.port() + "/repo.git", pinned, RepoUrl.GITHUB);
     var e = assertThrows(ExecutorException.class, () -> new GitClone(pinned).clone(url, null, tmp.resolve("ws"), TIMEOUT));
     assertEquals(ErrorCode.CLONE_FAILED, e.code());
     assertEquals(List.of(), server.requests());
@@ -175,7 +175,7 @@ class GitCloneTest {
   @Test
   void a_server_that_never_answers_times_out_with_clone_failed() throws Exception {
     try (var hanging = GitHttpServer.hanging()) {
-      var url = RepoUrl.parse("repo", hanging.url("repo.git"), guard);
+      var url = RepoUrl.parse("repo", hanging.url("repo.git"), guard, RepoUrl.GITHUB);
       long start = System.nanoTime();
       var e = assertThrows(ExecutorException.class,
           () -> new GitClone(guard).clone(url, null, tmp.resolve("ws"), Duration.ofSeconds(1)));
@@ -189,7 +189,7 @@ class GitCloneTest {
   @Test
   void an_interrupt_stops_the_clone_and_is_rethrown() throws Exception {
     try (var hanging = GitHttpServer.hanging()) {
-      var url = RepoUrl.parse("repo", hanging.url("repo.git"), guard);
+      var url = RepoUrl.parse("repo", hanging.url("repo.git"), guard, RepoUrl.GITHUB);
       var thrown = new AtomicReference<Throwable>();
       Thread worker = Thread.ofVirtual().start(() -> {
         try {

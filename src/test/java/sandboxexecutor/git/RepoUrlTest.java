@@ -17,22 +17,28 @@ class RepoUrlTest {
 
   @Test
   void owner_slash_name_means_the_github_repository() {
-    assertEquals(new RepoUrl("https", "github.com", -1, "/octo/hello-world.git"), RepoUrl.parse("repo", "octo/hello-world", strict));
-    assertEquals(new RepoUrl("https", "github.com", -1, "/octo/hello.js.git"), RepoUrl.parse("repo", "octo/hello.js.git", strict));
-    assertEquals("https://github.com/octo/x.git", RepoUrl.parse("repo", "octo/x", strict).url());
+    assertEquals(new RepoUrl("https", "github.com", -1, "/octo/hello-world.git"), RepoUrl.parse("repo", "octo/hello-world", strict, RepoUrl.GITHUB));
+    assertEquals(new RepoUrl("https", "github.com", -1, "/octo/hello.js.git"), RepoUrl.parse("repo", "octo/hello.js.git", strict, RepoUrl.GITHUB));
+    assertEquals("https://github.com/octo/x.git", RepoUrl.parse("repo", "octo/x", strict, RepoUrl.GITHUB).url());
+  }
+
+  @Test
+  void owner_slash_name_resolves_against_a_github_enterprise_server_when_the_operator_names_one() {
+    assertEquals("https://git.corp.example:8443/ghe/octo/x.git",
+        RepoUrl.parse("repo", "octo/x", strict, java.net.URI.create("https://git.corp.example:8443/ghe/")).url());
   }
 
   @Test
   void https_urls_are_kept_with_host_lower_cased() {
     assertEquals(new RepoUrl("https", "gitlab.example.org", -1, "/group/sub/proj.git"),
-        RepoUrl.parse("repo", "https://GitLab.Example.org/group/sub/proj.git", strict));
-    assertEquals(new RepoUrl("https", "git.example.com", 8443, "/a/b"), RepoUrl.parse("repo", "https://git.example.com:8443/a/b", strict));
-    assertEquals("https://git.example.com:8443/a/b", RepoUrl.parse("repo", "https://git.example.com:8443/a/b", strict).url());
+        RepoUrl.parse("repo", "https://GitLab.Example.org/group/sub/proj.git", strict, RepoUrl.GITHUB));
+    assertEquals(new RepoUrl("https", "git.example.com", 8443, "/a/b"), RepoUrl.parse("repo", "https://git.example.com:8443/a/b", strict, RepoUrl.GITHUB));
+    assertEquals("https://git.example.com:8443/a/b", RepoUrl.parse("repo", "https://git.example.com:8443/a/b", strict, RepoUrl.GITHUB).url());
   }
 
   @Test
   void plain_http_is_accepted_only_when_private_networks_are_allowed() {
-    assertEquals(new RepoUrl("http", "127.0.0.1", 8080, "/r.git"), RepoUrl.parse("repo", "http://127.0.0.1:8080/r.git", dev));
+    assertEquals(new RepoUrl("http", "127.0.0.1", 8080, "/r.git"), RepoUrl.parse("repo", "http://127.0.0.1:8080/r.git", dev, RepoUrl.GITHUB));
     assertRefused("http://127.0.0.1:8080/r.git", strict, "repo must use https, not 'http'");
   }
 
@@ -50,7 +56,7 @@ class RepoUrlTest {
       "https://2130706433/r.git", "https://0x7f.1/r.git", "https://127.1/r.git", "https://exa_mple.com/r.git",
   })
   void refuses_every_form_other_than_https_and_owner_slash_name(String value) {
-    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", value, dev));
+    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", value, dev, RepoUrl.GITHUB));
     assertEquals(ErrorCode.URL_NOT_ALLOWED, e.code(), e.getMessage());
     assertTrue(e.getMessage().startsWith("repo"), e.getMessage());
   }
@@ -70,13 +76,13 @@ class RepoUrlTest {
 
   @Test
   void a_missing_value_is_an_invalid_request() {
-    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", "", strict));
+    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", "", strict, RepoUrl.GITHUB));
     assertEquals(ErrorCode.INVALID_REQUEST, e.code());
     assertEquals("repo: a repository URL is required", e.getMessage());
   }
 
   private static void assertRefused(String value, UrlGuard guard, String message) {
-    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", value, guard));
+    var e = assertThrows(ExecutorException.class, () -> RepoUrl.parse("repo", value, guard, RepoUrl.GITHUB));
     assertEquals(ErrorCode.URL_NOT_ALLOWED, e.code());
     assertEquals(message, e.getMessage());
   }
