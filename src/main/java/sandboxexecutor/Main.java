@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.ClaudeTurns;
 import sandboxexecutor.agent.RunSetup;
 import sandboxexecutor.agent.Runs;
+import sandboxexecutor.auth.Access;
 import sandboxexecutor.auth.Authenticator;
 import sandboxexecutor.auth.KeysCommand;
 import sandboxexecutor.auth.Quotas;
@@ -44,6 +46,7 @@ import sandboxexecutor.http.MetricsRoutes;
 import sandboxexecutor.http.RequestReader;
 import sandboxexecutor.http.Server;
 import sandboxexecutor.instances.InstanceFile;
+import sandboxexecutor.instances.InstanceSettings;
 import sandboxexecutor.instances.Instances;
 import sandboxexecutor.net.UrlGuard;
 import sandboxexecutor.observability.LogSetup;
@@ -75,6 +78,25 @@ import sandboxexecutor.tools.web.WebSearchTool;
 /** The composition root: reads the configuration and wires every component by constructor. */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
+  // each mode's tools, all on by default; named here, not read from the registries, so that the instance file is
+  // checked before anything is wired
+  private static final List<String> SDK_TOOLS = List.of("WebFetch", "WebSearch", "TodoWrite");
+  private static final List<String> SANDBOX_TOOLS = List.of("Bash", "Read", "Write", "Edit", "Glob", "Grep", "TodoWrite",
+      "WebFetch", "WebSearch");
+  private static final Set<String> TOOLS = Set.copyOf(union(SDK_TOOLS, SANDBOX_TOOLS));
+
+  /**
+   * The configuration checked in full before anything is wired: the environment, the API keys and the instance
+   * file. Every mistake is an {@link IllegalArgumentException} naming its variable, which {@link #main} prints as
+   * one line.
+   */
+  public record Startup(Config config, Access access, Map<String, InstanceSettings> instanceFile) {
+    public static Startup from(Map<String, String> env) {
+      var config = Config.from(env);
+      return new Startup(config, Access.from(config.access()), config.instanceConfig().file()
+          .map(f -> InstanceFile.load(f, config.models(), TOOLS)).orElse(Map.of()));
+    }
+  }
 
   /** The running service; closing it stops in the reverse order of construction, every wait bounded. */
   public static final class App implements AutoCloseable {
@@ -111,22 +133,23 @@ public final class Main {
           .run(List.of(args).subList(1, args.length), System.out, System.err));
       return;
     }
-    Config config;
+    Startup startup;
     try {
-      config = Config.from(DotEnv.merge(Path.of(".env"), System.getenv()));
+      startup = Startup.from(DotEnv.merge(Path.of(".env"), System.getenv()));
     } catch (IllegalArgumentException e) {
       System.err.println("Configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
+    var config = startup.config();
     LogSetup.apply(config.logging().format(), config.logging().level());
-    var app = start(config);
+    var app = start(startup);
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
     log.info("sandbox-executor {} listening on http://{}:{}", Config.VERSION, config.host(), app.port());
   }
 
-  public static App start(Config config) throws Exception {
-    return wire(config, anthropic(config));
+  public static App start(Startup startup) throws Exception {
+    return wire(startup, anthropic(startup.config()));
   }
 
   public static AnthropicClient anthropic(Config config) {
@@ -138,7 +161,8 @@ public final class Main {
     return builder.build();
   }
 
-  public static App wire(Config config, AnthropicClient claude) throws Exception {
+  public static App wire(Startup startup, AnthropicClient claude) throws Exception {
+    var config = startup.config();
     var parts = new ArrayList<AutoCloseable>();
     parts.add(claude::close);
     Files.createDirectories(config.dataDir());
@@ -163,11 +187,10 @@ public final class Main {
     var todo = new TodoWriteTool();
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
-    var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), List.of("WebFetch", "WebSearch", "TodoWrite"));
+    var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), SDK_TOOLS);
     var sdk = new SdkMode(setup, loop, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")));
     var sandboxTools = new ToolRegistry(List.of(new BashTool(), new ReadTool(), new WriteTool(), new EditTool(),
-        new GlobTool(), new GrepTool(), todo, webFetch, webSearch),
-        List.of("Bash", "Read", "Write", "Edit", "Glob", "Grep", "TodoWrite", "WebFetch", "WebSearch"));
+        new GlobTool(), new GrepTool(), todo, webFetch, webSearch), SANDBOX_TOOLS);
     var sandboxPrompt = RunSetup.prompt("sandbox.md").replace("{{workdir}}", BwrapBackend.WORKDIR)
         .replace("{{network}}", config.sandbox().network()
             ? "Commands may reach the network (the operator allowed egress)."
@@ -176,7 +199,7 @@ public final class Main {
     var gitToken = config.gitToken().map(t -> new GitToken(t.reveal(), Set.copyOf(config.gitTokenHosts()))).orElse(null);
     var sandbox = new SandboxMode(config, backend, new GitClone(guard, gitToken), guard, setup, loop,
         new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt), metrics);
-    var instances = instances(config, Set.copyOf(union(sdkTools.names(), sandboxTools.names())), metrics, clock);
+    var instances = instances(startup, metrics, clock);
     parts.add(instances);
 
     var callbacks = new Callbacks(guard, config.dispatch().callbackSecret().map(Secret::reveal).orElse(null),
@@ -189,7 +212,7 @@ public final class Main {
 
     var reader = new RequestReader(config.maxBodyBytes(), config.models());
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
-    var access = new AccessFilter(config.access(), new Authenticator(config.access()),
+    var access = new AccessFilter(startup.access(), new Authenticator(startup.access()),
         new RateLimiter(store.sharedRateBuckets().orElseGet(MemoryRateBuckets::new), clock));
     var execute = new ExecuteRoutes(config, reader, executions, views, new Quotas(store, clock));
     var health = new HealthRoutes(config, backend::availability);
@@ -214,10 +237,10 @@ public final class Main {
     return new App(config, http, parts);
   }
 
-  private static Instances instances(Config config, Set<String> tools, Metrics metrics, Clock clock) {
-    var c = config.instanceConfig();
-    var file = c.file().map(f -> InstanceFile.load(f, config.models(), tools)).orElse(java.util.Map.of());
-    return new Instances(c.serviceUrl(), c.cacheTtl(), c.serviceTimeout(), file, config.models(), tools, metrics, clock);
+  private static Instances instances(Startup startup, Metrics metrics, Clock clock) {
+    var c = startup.config().instanceConfig();
+    return new Instances(c.serviceUrl(), c.cacheTtl(), c.serviceTimeout(), startup.instanceFile(),
+        startup.config().models(), TOOLS, metrics, clock);
   }
 
   private static List<String> union(List<String> a, List<String> b) {

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import sandboxexecutor.config.Config.AccessSettings;
 
 /**
  * Who may call the server and how much: API keys (from {@code API_KEYS} and {@code API_KEYS_FILE}), whether auth
- * is explicitly off, the default per-key limits, and the CORS allow-list. Parsed once by config/Config.
+ * is explicitly off, the default per-key limits, and the CORS allow-list. Built once at start-up from Config's
+ * settings.
  *
  * <p>With no keys and auth not disabled the server is in protected mode: it must listen on loopback and serves
  * only loopback callers, as Redis does.
@@ -35,12 +37,11 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
     return keys.isEmpty() && !disabled;
   }
 
-  /** The raw settings; every error names its variable (and line) but never echoes a key or a hash. */
-  public record Settings(String host, Optional<String> apiKeys, Path keysFile, boolean keysFileExplicit,
-                         boolean disabled, int ratePerMinute, int maxConcurrentPerKey, Optional<Double> dailyBudgetUsd,
-                         Optional<String> corsOrigins) {}
-
-  public static Access from(Settings s) {
+  /**
+   * Reads the keys file and checks everything; an {@link IllegalArgumentException} names the variable (and line) but
+   * never echoes a key or a hash.
+   */
+  public static Access from(AccessSettings s) {
     var keys = new ArrayList<ApiKey>();
     s.apiKeys().ifPresent(v -> keys.addAll(parseEnv(v, s)));
     if (Files.exists(s.keysFile())) keys.addAll(parseFile(s.keysFile(), s));
@@ -70,7 +71,7 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
   }
 
   /** {@code name:key:instance_id}, comma-separated; the key is everything between the first and the last colon. */
-  private static List<ApiKey> parseEnv(String value, Settings s) {
+  private static List<ApiKey> parseEnv(String value, AccessSettings s) {
     var out = new ArrayList<ApiKey>();
     int n = 0;
     for (String entry : value.split(",")) {
@@ -90,7 +91,7 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
   }
 
   /** Lines {@code name<TAB>sha256-hex<TAB>instance_id[<TAB>rpm=N,concurrent=N,daily_usd=X]}; blank and # lines skipped. */
-  private static List<ApiKey> parseFile(Path file, Settings s) {
+  private static List<ApiKey> parseFile(Path file, AccessSettings s) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file);
@@ -111,7 +112,7 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
     return out;
   }
 
-  private static ApiKey key(String where, String name, String hash, String instance, String limits, Settings s) {
+  private static ApiKey key(String where, String name, String hash, String instance, String limits, AccessSettings s) {
     if (!NAME.matcher(name).matches()) throw new IllegalArgumentException(where + ": the name must be 1-100 of A-Z a-z 0-9 . _ -");
     if (!INSTANCE.matcher(instance).matches()) throw new IllegalArgumentException(where + ": the instance_id must be 1-200 of A-Z a-z 0-9 . _ : -");
     int rpm = s.ratePerMinute();

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import sandboxexecutor.auth.Access;
 
 /**
  * Everything the service reads from its environment, parsed and checked once. {@link #from} takes a map so
@@ -32,9 +31,17 @@ public record Config(
     java.net.URI githubUrl,
     Storage storage,
     Dispatch dispatch,
-    Access access,
+    AccessSettings access,
     Logging logging,
     InstanceConfig instanceConfig) {
+
+  /**
+   * API keys, protected mode, per-key limits and CORS as written; auth/Access reads the keys file and checks them,
+   * so every error there names its variable too.
+   */
+  public record AccessSettings(String host, Optional<String> apiKeys, Path keysFile, boolean keysFileExplicit,
+                               boolean disabled, int ratePerMinute, int maxConcurrentPerKey,
+                               Optional<Double> dailyBudgetUsd, Optional<String> corsOrigins) {}
 
   /** LOG_FORMAT (text or json lines) and LOG_LEVEL. */
   public record Logging(String format, String level) {}
@@ -140,13 +147,12 @@ public record Config(
             p.optional("INSTANCE_CONFIG_FILE").map(Path::of)));
   }
 
-  /** API keys, protected mode, per-key limits and CORS; see auth/Access. */
-  private static Access access(Parser p) {
-    return Access.from(new Access.Settings(p.string("HOST", "127.0.0.1"), p.optional("API_KEYS"), keysFile(p.env()),
+  private static AccessSettings access(Parser p) {
+    return new AccessSettings(p.string("HOST", "127.0.0.1"), p.optional("API_KEYS"), keysFile(p.env()),
         p.optional("API_KEYS_FILE").isPresent(), p.bool("AUTH_DISABLED", false),
         (int) p.number("RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
         (int) p.number("MAX_CONCURRENT_PER_KEY", 50, 0, 1_000_000),
-        p.optional("DAILY_BUDGET_USD").map(v -> p.decimal("DAILY_BUDGET_USD", 0)), p.optional("CORS_ORIGINS")));
+        p.optional("DAILY_BUDGET_USD").map(v -> p.decimal("DAILY_BUDGET_USD", 0)), p.optional("CORS_ORIGINS"));
   }
 
   /** {@code API_KEYS_FILE}, else {@code <DATA_DIR>/api-keys.tsv}; also used by the {@code keys} command. */

@@ -14,14 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sandboxexecutor.config.Config;
 
-/** Parsing API_KEYS, API_KEYS_FILE, the limits and CORS_ORIGINS through Config.from. */
+/** Parsing API_KEYS, API_KEYS_FILE, the limits and CORS_ORIGINS as start-up does: Config.from, then Access.from. */
 class AccessTest {
   @TempDir Path dir;
 
   Access access(Map<String, String> env) {
     var all = new java.util.HashMap<>(env);
     all.putIfAbsent("DATA_DIR", dir.toString());
-    return Config.from(all).access();
+    return Access.from(Config.from(all).access());
   }
 
   @Test

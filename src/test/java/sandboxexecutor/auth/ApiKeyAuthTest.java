@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sandboxexecutor.config.Config;
 import sandboxexecutor.testing.TestApp;
 
 /** API keys, tenancy, protected mode, AUTH_DISABLED, the keys command and CORS, through the real server. */
@@ -240,8 +241,8 @@ class ApiKeyAuthTest {
         .header("Access-Control-Request-Headers", "authorization, content-type");
   }
 
-  static Access.Settings settings(String host, boolean disabled) {
-    return new Access.Settings(host, java.util.Optional.empty(), Path.of("/nonexistent/api-keys.tsv"), false, disabled,
+  static Config.AccessSettings settings(String host, boolean disabled) {
+    return new Config.AccessSettings(host, java.util.Optional.empty(), Path.of("/nonexistent/api-keys.tsv"), false, disabled,
         600, 50, java.util.Optional.empty(), java.util.Optional.empty());
   }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.HashMap;
 import sandboxexecutor.Main;
-import sandboxexecutor.config.Config;
 import sandboxexecutor.testing.FakeAnthropic;
 
 /**
@@ -30,8 +29,8 @@ public final class StreamBench {
       env.put("ANTHROPIC_BASE_URL", claude.url());
       env.put("DATA_DIR", Files.createTempDirectory("stream-bench").toString());
       env.put("LOG_LEVEL", "WARN");
-      var config = Config.from(env);
-      try (var app = Main.wire(config, Main.anthropic(config))) {
+      var startup = Main.Startup.from(env);
+      try (var app = Main.wire(startup, Main.anthropic(startup.config()))) {
         var http = HttpClient.newHttpClient();
         String body = "{\"prompt\":\"go\",\"stream\":true,\"options\":{\"include_partial_messages\":true,\"allowed_tools\":[]}}";
         double[] micros = new double[n];

@@ -1,6 +1,7 @@
 package sandboxexecutor.instances;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sandboxexecutor.testing.FakeAnthropic.endTurn;
 
@@ -15,6 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sandboxexecutor.Main;
 import sandboxexecutor.testing.FakeConfigService;
 import sandboxexecutor.testing.LogCapture;
 import sandboxexecutor.testing.TestApp;
@@ -176,6 +179,30 @@ class InstanceConfigTest {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  @Test
+  void a_bad_file_stops_start_up_with_one_line_naming_the_file_and_what_is_wrong(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("instances.json");
+    Path yaml = dir.resolve("instances.yaml");
+    Files.writeString(yaml, "instances:\n  acme: {default_model: [haiku\n");
+    assertStopsStartUp(yaml, "expected ',' or ']', but got <stream end> (line 2");
+    assertStopsStartUp(json, "does not exist");
+    Files.writeString(json, "{\"instances\": {\"acme\": {\"max_turns\": 5,}}}");
+    assertStopsStartUp(json, "Unexpected character ('}'");
+    Files.writeString(json, "{\"instances\": {\"acme\": {\"colour\": \"red\"}}}");
+    assertStopsStartUp(json, "instances.acme: unknown field 'colour'");
+    Files.writeString(json, "{\"instances\": {\"acme\": {\"allowed_models\": [\"gpt-9\"]}}}");
+    assertStopsStartUp(json, "instances.acme.allowed_models: 'gpt-9' is neither an alias nor a model id");
+    Files.writeString(json, "{\"instances\": {\"acme\": {\"allowed_tools\": [\"Teleport\"]}}}");
+    assertStopsStartUp(json, "instances.acme: unknown tool 'Teleport'");
+  }
+
+  private static void assertStopsStartUp(Path file, String problem) {
+    var e = assertThrows(IllegalArgumentException.class, () -> Main.Startup.from(Map.of("INSTANCE_CONFIG_FILE",
+        file.toString(), "DATA_DIR", file.getParent().toString())));
+    assertTrue(e.getMessage().startsWith("INSTANCE_CONFIG_FILE " + file + ": " + problem), e.getMessage());
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
   }
 
   private static void assertRefused(sandboxexecutor.testing.TestApp.Response r, String message) {

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import sandboxexecutor.Main;
-import sandboxexecutor.config.Config;
 import sandboxexecutor.protocol.Json;
 
 /**
@@ -62,7 +61,8 @@ public final class TestApp implements AutoCloseable {
     env.putAll(overrides);
     env.values().removeIf(v -> v == null);
     try {
-      app = Main.wire(Config.from(env), Main.anthropic(Config.from(env)));
+      var startup = Main.Startup.from(env);
+      app = Main.wire(startup, Main.anthropic(startup.config()));
     } catch (Exception | Error e) {
       claude.close();
       throw e;
