@@ -3,7 +3,7 @@ package sandboxexecutor.http;
 import io.javalin.config.RoutesConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-/** {@code GET /metrics}: every meter in the Prometheus text format (0.0.4). Unauthenticated for now. */
+/** {@code GET /metrics}: every meter in the Prometheus text format (0.0.4), behind an API key like every route. */
 public final class MetricsRoutes {
   private final PrometheusMeterRegistry registry;
 

@@ -41,6 +41,8 @@ class ApiKeyAuthTest {
       assertEquals("Bearer", r.header("WWW-Authenticate"));
       assertEquals(401, t.post("/execute/sdk", Map.of("prompt", "hi")).status());
       assertEquals(401, t.get("/no-such-route").status(), "unknown routes are behind the key too");
+      assertEquals(401, t.get("/metrics").status(), "metrics are behind the key too");
+      assertEquals(200, t.bearer(BOB).get("/metrics").status(), "a scraper sends a key as Bearer");
       assertEquals(200, t.get("/health").status());
       var ready = t.get("/ready");
       assertEquals(200, ready.status());
