@@ -59,6 +59,7 @@ import sandboxexecutor.sandbox.bwrap.BwrapSettings;
 import sandboxexecutor.store.ExecutionStore;
 import sandboxexecutor.store.ExecutionStores;
 import sandboxexecutor.store.LocalObjectStore;
+import sandboxexecutor.store.MemoryConcurrencySlots;
 import sandboxexecutor.store.MemoryRateBuckets;
 import sandboxexecutor.store.ObjectStore;
 import sandboxexecutor.store.RetentionSweeper;
@@ -214,7 +215,11 @@ public final class Main {
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
     var access = new AccessFilter(startup.access(), new Authenticator(startup.access()),
         new RateLimiter(store.sharedRateBuckets().orElseGet(MemoryRateBuckets::new), clock));
-    var execute = new ExecuteRoutes(config, reader, executions, views, new Quotas(store, clock));
+    // leases outlive a renewal missed to a slow or briefly unreachable database, yet free a dead node's slots soon
+    var quotas = new Quotas(store, store.sharedConcurrencySlots().orElseGet(MemoryConcurrencySlots::new), clock,
+        Duration.ofMinutes(2), Duration.ofSeconds(30));
+    parts.add(quotas);
+    var execute = new ExecuteRoutes(config, reader, executions, views, quotas);
     var health = new HealthRoutes(config, backend::availability);
     var openApi = new OpenApiRoutes();
     var ready = new ReadyRoutes(executions::accepting);

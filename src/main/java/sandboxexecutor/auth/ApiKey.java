@@ -13,7 +13,7 @@ import java.util.Optional;
  * instance (tenant) it acts for, and its limits with the operator's defaults already applied.
  *
  * @param ratePerMinute   requests per minute; 0 means unlimited
- * @param maxConcurrent   executions queued or running at once on one node
+ * @param maxConcurrent   executions queued or running at once (on all nodes together when they share PostgreSQL)
  * @param dailyBudgetUsd  the most the key's instance may spend per UTC day, or empty for no budget
  */
 public record ApiKey(String name, String sha256Hex, String instanceId, int ratePerMinute, int maxConcurrent,

@@ -97,6 +97,23 @@ final class Database implements AutoCloseable {
     });
   }
 
+  /** A write of several statements in one transaction: committed when {@code work} returns, else rolled back. */
+  <T> T transaction(Work<T> work) {
+    return write(c -> {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
   PreparedStatement prepare(Connection connection, String sql) throws SQLException {
     PreparedStatement statement = connection.prepareStatement(sql);
     statement.setQueryTimeout(queryTimeoutSeconds);

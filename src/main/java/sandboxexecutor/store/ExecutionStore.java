@@ -60,6 +60,9 @@ public interface ExecutionStore extends AutoCloseable {
   /** Token buckets shared by every node on this database, or empty when the database is local to one node (SQLite). */
   Optional<RateBuckets> sharedRateBuckets();
 
+  /** Concurrency slots shared by every node on this database, or empty when the database is local to one node (SQLite). */
+  Optional<ConcurrencySlots> sharedConcurrencySlots();
+
   /** Closes the connection pool. */
   @Override
   void close();

@@ -25,15 +25,22 @@ public final class JdbcExecutionStore implements ExecutionStore {
 
   private final Database db;
   private final RateBuckets rateBuckets;
+  private final ConcurrencySlots concurrencySlots;
 
   JdbcExecutionStore(Database db) {
     this.db = db;
     this.rateBuckets = new JdbcRateBuckets(db);
+    this.concurrencySlots = new JdbcConcurrencySlots(db);
   }
 
   /** The buckets in this database whatever its dialect (tests run them on SQLite too). */
   RateBuckets rateBuckets() {
     return rateBuckets;
+  }
+
+  /** The slots in this database whatever its dialect (tests run them on SQLite too). */
+  ConcurrencySlots concurrencySlots() {
+    return concurrencySlots;
   }
 
   @Override
@@ -228,7 +235,16 @@ public final class JdbcExecutionStore implements ExecutionStore {
 
   @Override
   public Optional<RateBuckets> sharedRateBuckets() {
-    return db.url().dialect() == DatabaseUrl.Dialect.POSTGRESQL ? Optional.of(rateBuckets) : Optional.empty();
+    return shared() ? Optional.of(rateBuckets) : Optional.empty();
+  }
+
+  @Override
+  public Optional<ConcurrencySlots> sharedConcurrencySlots() {
+    return shared() ? Optional.of(concurrencySlots) : Optional.empty();
+  }
+
+  private boolean shared() {
+    return db.url().dialect() == DatabaseUrl.Dialect.POSTGRESQL;
   }
 
   @Override

@@ -385,6 +385,26 @@ abstract class ExecutionStoreContract {
     RateBucketsBehaviour.concurrentTakesGrantExactlyCapacity(((JdbcExecutionStore) store).rateBuckets());
   }
 
+  @Test
+  void concurrency_slots_are_shared_only_by_a_database_several_nodes_use() {
+    assertEquals(url.dialect() == DatabaseUrl.Dialect.POSTGRESQL, store.sharedConcurrencySlots().isPresent());
+  }
+
+  @Test
+  void concurrency_slots_in_the_database_grant_the_limit_and_a_release_frees_one() {
+    ConcurrencySlotsBehaviour.grantsTheLimitAndReleaseFreesASlot(((JdbcExecutionStore) store).concurrencySlots());
+  }
+
+  @Test
+  void concurrency_leases_in_the_database_expire_unless_their_holder_renews_them() {
+    ConcurrencySlotsBehaviour.leasesExpireUnlessTheirHolderRenewsThem(((JdbcExecutionStore) store).concurrencySlots());
+  }
+
+  @Test
+  void concurrent_acquisitions_of_slots_in_the_database_grant_exactly_the_limit() throws Exception {
+    ConcurrencySlotsBehaviour.concurrentAcquisitionsGrantExactlyTheLimit(((JdbcExecutionStore) store).concurrencySlots());
+  }
+
   /** The versions of the migration scripts in db/store, in order. */
   static List<Integer> migrations() throws Exception {
     try (var files = java.nio.file.Files.list(java.nio.file.Path.of(ExecutionStoreContract.class.getResource("/db/store").toURI()))) {
