@@ -2,13 +2,9 @@ package sandboxexecutor.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import sandboxexecutor.Main;
@@ -16,13 +12,12 @@ import sandboxexecutor.protocol.Json;
 
 /**
  * The real service, wired by {@link Main#wire}, on a random port, talking to a {@link FakeAnthropic} through the
- * official SDK; plus a small HTTP client for the tests.
+ * official SDK; plus a small HTTP client for the tests (see {@link TestClient}).
  */
 public final class TestApp implements AutoCloseable {
   public final FakeAnthropic claude;
   public final Main.App app;
   public final Path dataDir;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   public record Response(int status, Map<String, java.util.List<String>> headers, String raw) {
     public JsonNode json() {
@@ -70,78 +65,37 @@ public final class TestApp implements AutoCloseable {
   }
 
   /** A client that sends {@code Authorization: Bearer <key>}. */
-  public Client bearer(String key) {
-    return new Client("Authorization", "Bearer " + key);
+  public TestClient bearer(String key) {
+    return client().bearer(key);
   }
 
   /** A client that sends {@code X-API-Key: <key>}. */
-  public Client apiKey(String key) {
-    return new Client("X-API-Key", key);
+  public TestClient apiKey(String key) {
+    return client().apiKey(key);
   }
 
-  /** Requests with one credential header. */
-  public final class Client {
-    private final String header;
-    private final String value;
-
-    Client(String header, String value) {
-      this.header = header;
-      this.value = value;
-    }
-
-    public Response get(String path) {
-      return send(HttpRequest.newBuilder(URI.create(url(path))).GET());
-    }
-
-    public Response post(String path, Object body) {
-      try {
-        return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))));
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    }
-
-    public Response delete(String path) {
-      return send(HttpRequest.newBuilder(URI.create(url(path))).DELETE());
-    }
-
-    public Response send(HttpRequest.Builder request) {
-      return TestApp.this.send(request.header(header, value));
-    }
+  public TestClient client() {
+    return new TestClient("http://127.0.0.1:" + app.port());
   }
 
   public String url(String path) {
-    return "http://127.0.0.1:" + app.port() + path;
+    return client().url(path);
   }
 
   public Response post(String path, String body) {
-    return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    return client().post(path, body);
   }
 
   public Response post(String path, Object body) {
-    try {
-      return post(path, Json.MAPPER.writeValueAsString(body));
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return client().post(path, body);
   }
 
   public Response get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(url(path))).GET());
+    return client().get(path);
   }
 
   public Response send(HttpRequest.Builder request) {
-    try {
-      var response = http.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Response(response.statusCode(), response.headers().map(), response.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return client().send(request);
   }
 
   @Override
