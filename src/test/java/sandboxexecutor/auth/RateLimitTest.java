@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sandboxexecutor.store.TestPostgres;
+import sandboxexecutor.testing.FakeAnthropic;
+import sandboxexecutor.testing.ServerProcess;
 import sandboxexecutor.testing.TestApp;
 
 /** Per-key requests per minute, concurrent executions and daily budget, through the real server. */
@@ -100,20 +102,55 @@ class RateLimitTest {
     }
   }
 
+  /** Both limits on one PostgreSQL, checked across two server processes that share nothing else. */
   @Test
-  void two_servers_on_one_postgresql_enforce_one_limit() throws Exception {
-    var env = new HashMap<>(Map.of("DATABASE_URL", TestPostgres.freshDatabaseUrl()));
-    env.putAll(keyWith("rpm=3"));
-    try (var a = TestApp.start(env); var b = TestApp.start(env)) {
-      assertEquals(200, a.bearer(KEY).get("/executions").status());
-      assertEquals(200, b.bearer(KEY).get("/executions").status());
-      var third = a.bearer(KEY).get("/executions");
-      assertEquals(200, third.status());
-      assertEquals("0", third.header("X-RateLimit-Remaining"));
-      for (var t : List.of(b, a)) {
-        var limited = t.bearer(KEY).get("/executions");
-        assertEquals(429, limited.status(), limited.raw());
-        assertEquals("RATE_LIMITED", limited.json().get("error_code").asText());
+  void two_server_processes_on_one_postgresql_enforce_one_rate_and_one_concurrency_limit() throws Exception {
+    String paced = "sk-se-paced-0123456789abcdef";
+    String single = "sk-se-single-0123456789abcdef";
+    Path keys = dir.resolve("api-keys.tsv");
+    Files.writeString(keys, "paced\t" + ApiKey.sha256Hex(paced) + "\tteam-a\trpm=3\n"
+        + "single\t" + ApiKey.sha256Hex(single) + "\tteam-a\tconcurrent=1\n");
+    try (var claude = new FakeAnthropic()) {
+      var env = Map.of("DATABASE_URL", TestPostgres.freshDatabaseUrl(), "API_KEYS_FILE", keys.toString(),
+          "ANTHROPIC_BASE_URL", claude.url());
+      try (var a = ServerProcess.start(dir.resolve("a"), env); var b = ServerProcess.start(dir.resolve("b"), env)) {
+        var servers = List.of(a, b, a);
+        for (int i = 0; i < 3; i++) {
+          var ok = servers.get(i).bearer(paced).get("/executions");
+          assertEquals(200, ok.status(), ok.raw());
+          assertEquals(Integer.toString(2 - i), ok.header("X-RateLimit-Remaining"), "one bucket for both: request " + i);
+        }
+        for (var server : List.of(b, a)) {
+          var limited = server.bearer(paced).get("/executions");
+          assertEquals(429, limited.status(), limited.raw());
+          assertEquals("RATE_LIMITED", limited.json().get("error_code").asText());
+          assertEquals("3", limited.header("X-RateLimit-Limit"));
+          assertEquals("0", limited.header("X-RateLimit-Remaining"));
+          assertTrue(Long.parseLong(limited.header("Retry-After")) >= 1);
+        }
+
+        claude.reply(endTurn("held").withLatency(Duration.ofSeconds(1)), endTurn("next"));
+        var held = a.bearer(single).post("/tasks", Map.of("prompt", "hold"));
+        assertEquals(202, held.status(), held.raw());
+        var refused = b.bearer(single).post("/tasks", Map.of("prompt", "wait"));
+        assertEquals(429, refused.status(), refused.raw());
+        assertEquals("RATE_LIMITED", refused.json().get("error_code").asText());
+        assertEquals("concurrent", refused.json().get("details").get("limit").asText());
+        assertEquals("1", refused.header("Retry-After"));
+        String id = held.json().get("request_id").asText();
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!"succeeded".equals(b.bearer(single).get("/executions/" + id).json().path("status").asText())) {
+          assertTrue(System.nanoTime() < until, "the held execution never ended");
+          Thread.sleep(20);
+        }
+        // a moment after the record ends the slot is released, long before a lease could expire (2 minutes)
+        until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        var next = b.bearer(single).post("/execute/sdk", Map.of("prompt", "now"));
+        while (next.status() == 429 && System.nanoTime() < until) {
+          Thread.sleep(20);
+          next = b.bearer(single).post("/execute/sdk", Map.of("prompt", "now"));
+        }
+        assertEquals(200, next.status(), next.raw());
       }
     }
   }
