@@ -8,11 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sandboxexecutor.testing.ServerProcess;
 
 /** The real process, started as an operator would: bad configuration stops it with one line and exit code 2. */
 class StartupTest {
@@ -41,16 +41,11 @@ class StartupTest {
     assertFalse(exit.output().contains("Exception") || exit.output().contains("\tat "), exit.output());
   }
 
-  /** {@code java -cp <test class path> sandboxexecutor.Main} in an empty directory, with only PATH inherited. */
+  /** The service in an empty directory, with only PATH inherited. */
   private Exit run(Map<String, String> env) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "sandboxexecutor.Main"))
-        .directory(dir.toFile()).redirectErrorStream(true);
-    builder.environment().clear();
     var all = new HashMap<>(env);
-    all.putAll(Map.of("PATH", System.getenv("PATH"), "DATA_DIR", dir.resolve("data").toString(), "PORT", "0"));
-    builder.environment().putAll(all);
-    Process process = builder.start();
+    all.putAll(Map.of("DATA_DIR", dir.resolve("data").toString(), "PORT", "0"));
+    Process process = ServerProcess.command(dir, all).redirectErrorStream(true).start();
     try {
       // the output is a line or a stack trace, far below the pipe's buffer: reading after the exit cannot block it
       assertTrue(process.waitFor(30, TimeUnit.SECONDS), "still running: the configuration was accepted");

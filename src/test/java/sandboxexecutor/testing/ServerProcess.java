@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The service as a separate JVM ({@code java -cp <test class path> sandboxexecutor.Main}) on a free port, with a
- * cleared environment: only PATH, its port and data directory, a dummy Anthropic key, WARN logs, and what the
- * test passes. Its output goes to {@code server-<port>.log} in the data directory, shown if it fails to start.
+ * The service as a separate JVM (see {@link #command}) on a free port, run in its data directory. Its environment
+ * is only PATH, PORT, DATA_DIR, a dummy ANTHROPIC_API_KEY, LOG_LEVEL=WARN and what the test passes; its output
+ * goes to {@code server-<port>.log} in the data directory, shown if it fails to start.
  */
 public final class ServerProcess implements AutoCloseable {
   public final int port;
@@ -31,13 +31,9 @@ public final class ServerProcess implements AutoCloseable {
     Path log = dataDir.resolve("server-" + port + ".log");
     Files.createDirectories(dataDir);
     var all = new HashMap<>(Map.of("PORT", Integer.toString(port), "DATA_DIR", dataDir.toString(),
-        "ANTHROPIC_API_KEY", "sk-test", "PATH", System.getenv("PATH"), "LOG_LEVEL", "WARN"));
+        "ANTHROPIC_API_KEY", "sk-test", "LOG_LEVEL", "WARN"));
     all.putAll(env);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "sandboxexecutor.Main"))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().clear();
-    builder.environment().putAll(all);
+    var builder = command(dataDir, all).redirectErrorStream(true).redirectOutput(log.toFile());
     var server = new ServerProcess(port, builder.start());
     var health = server.client();
     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -50,6 +46,20 @@ public final class ServerProcess implements AutoCloseable {
     }
     server.kill();
     throw new AssertionError("server did not start; its log:\n" + Files.readString(log));
+  }
+
+  /**
+   * {@code java -cp <test class path> sandboxexecutor.Main} in {@code dir} (so it reads no stray {@code .env}), with
+   * PATH and {@code env} as its whole environment.
+   */
+  public static ProcessBuilder command(Path dir, Map<String, String> env) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    var builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "sandboxexecutor.Main"))
+        .directory(dir.toFile());
+    builder.environment().clear();
+    builder.environment().put("PATH", System.getenv("PATH"));
+    builder.environment().putAll(env);
+    return builder;
   }
 
   public TestClient client() {
