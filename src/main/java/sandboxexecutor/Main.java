@@ -25,6 +25,7 @@ import sandboxexecutor.agent.Runs;
 import sandboxexecutor.auth.Access;
 import sandboxexecutor.auth.Authenticator;
 import sandboxexecutor.auth.KeysCommand;
+import sandboxexecutor.auth.KeysReloader;
 import sandboxexecutor.auth.Quotas;
 import sandboxexecutor.auth.RateLimiter;
 import sandboxexecutor.config.Config;
@@ -128,7 +129,7 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("keys")) { // java -jar sandbox-executor.jar keys create <name> <instance_id>
+    if (args.length > 0 && args[0].equals("keys")) { // java -jar sandbox-executor.jar keys create|list|revoke …
       var env = DotEnv.merge(Path.of(".env"), System.getenv());
       System.exit(new KeysCommand(Config.keysFile(env), new SecureRandom())
           .run(List.of(args).subList(1, args.length), System.out, System.err));
@@ -213,7 +214,9 @@ public final class Main {
 
     var reader = new RequestReader(config.maxBodyBytes(), config.models());
     var views = new ExecutionRoutes(store, objects, executions, config.dispatch().heartbeat());
-    var access = new AccessFilter(startup.access(), new Authenticator(startup.access()),
+    var authenticator = new Authenticator(startup.access());
+    parts.add(new KeysReloader(config.access(), authenticator, Duration.ofSeconds(2)));
+    var access = new AccessFilter(startup.access(), authenticator,
         new RateLimiter(store.sharedRateBuckets().orElseGet(MemoryRateBuckets::new), clock));
     // leases outlive a renewal missed to a slow or briefly unreachable database, yet free a dead node's slots soon
     var quotas = new Quotas(store, store.sharedConcurrencySlots().orElseGet(MemoryConcurrencySlots::new), clock,

@@ -38,10 +38,25 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
   }
 
   /**
-   * Reads the keys file and checks everything; an {@link IllegalArgumentException} names the variable (and line) but
-   * never echoes a key or a hash.
+   * Reads the keys file and checks everything, including that a server without keys listens on loopback only; an
+   * {@link IllegalArgumentException} names the variable (and line) but never echoes a key or a hash.
    */
   public static Access from(AccessSettings s) {
+    var access = read(s);
+    if (access.protectedMode() && !isLoopback(s.host())) {
+      throw new IllegalArgumentException("HOST=" + s.host() + " would expose the server without authentication, and no"
+          + " API key is configured. Create one with `java -jar target/sandbox-executor.jar keys create <name> <instance_id>`"
+          + " (it prints the key once and stores its hash in API_KEYS_FILE, default " + s.keysFile() + "), or set"
+          + " API_KEYS=name:key:instance_id; set AUTH_DISABLED=true only if something in front of the server authenticates callers");
+    }
+    return access;
+  }
+
+  /**
+   * Reads and checks the keys and CORS origins, as {@link #from} does, but accepts no keys on any host: a running
+   * server whose last key was revoked falls back to serving loopback callers only.
+   */
+  public static Access read(AccessSettings s) {
     var keys = new ArrayList<ApiKey>();
     s.apiKeys().ifPresent(v -> keys.addAll(parseEnv(v, s)));
     if (Files.exists(s.keysFile())) keys.addAll(parseFile(s.keysFile(), s));
@@ -59,15 +74,8 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
         throw new IllegalArgumentException("CORS_ORIGINS: expected origins such as https://app.example.com, got '" + o + "'");
       }
     }
-    var access = new Access(keys, s.disabled(), s.keysFile(), s.ratePerMinute(), s.maxConcurrentPerKey(),
+    return new Access(keys, s.disabled(), s.keysFile(), s.ratePerMinute(), s.maxConcurrentPerKey(),
         s.dailyBudgetUsd(), origins);
-    if (access.protectedMode() && !isLoopback(s.host())) {
-      throw new IllegalArgumentException("HOST=" + s.host() + " would expose the server without authentication, and no"
-          + " API key is configured. Create one with `java -jar target/sandbox-executor.jar keys create <name> <instance_id>`"
-          + " (it prints the key once and stores its hash in API_KEYS_FILE, default " + s.keysFile() + "), or set"
-          + " API_KEYS=name:key:instance_id; set AUTH_DISABLED=true only if something in front of the server authenticates callers");
-    }
-    return access;
   }
 
   /** {@code name:key:instance_id}, comma-separated; the key is everything between the first and the last colon. */

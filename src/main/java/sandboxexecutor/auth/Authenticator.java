@@ -21,12 +21,17 @@ public final class Authenticator {
 
   private record Stored(byte[] hash, ApiKey key) {}
 
-  private final Access access;
-  private final List<Stored> keys;
+  /** The keys in use, swapped whole when the keys file changes. */
+  private record Keys(Access access, List<Stored> stored) {
+    Keys(Access access) {
+      this(access, access.keys().stream().map(k -> new Stored(HexFormat.of().parseHex(k.sha256Hex()), k)).toList());
+    }
+  }
+
+  private volatile Keys keys;
 
   public Authenticator(Access access) {
-    this.access = access;
-    this.keys = access.keys().stream().map(k -> new Stored(HexFormat.of().parseHex(k.sha256Hex()), k)).toList();
+    this.keys = new Keys(access);
     if (access.disabled()) {
       log.warn("AUTH_DISABLED=true: authentication is OFF. Anyone who can reach this server can run agents on its"
           + " Anthropic key; use it only behind something that authenticates callers");
@@ -34,8 +39,20 @@ public final class Authenticator {
       log.info("no API keys configured: protected mode, serving only loopback callers"
           + " (create a key with `java -jar target/sandbox-executor.jar keys create <name> <instance_id>`)");
     } else {
-      log.info("{} API keys configured", keys.size());
+      log.info("{} API keys configured", access.keys().size());
     }
+  }
+
+  /** Uses {@code access}'s keys from now on; false when they are the ones in use. */
+  public boolean reload(Access access) {
+    if (access.keys().equals(keys.access().keys())) return false;
+    keys = new Keys(access);
+    return true;
+  }
+
+  /** How many keys are in use. */
+  public int keyCount() {
+    return keys.stored().size();
   }
 
   /**
@@ -44,6 +61,8 @@ public final class Authenticator {
    * @param remoteAddress the peer's IP address
    */
   public Caller authenticate(String authorization, String apiKeyHeader, String remoteAddress) {
+    Keys keys = this.keys;
+    Access access = keys.access();
     if (access.disabled()) return new Caller.Anonymous();
     if (access.protectedMode()) {
       if (isLoopback(remoteAddress)) return new Caller.Anonymous();
@@ -54,7 +73,7 @@ public final class Authenticator {
     if (presented == null) throw unauthorized();
     byte[] hash = ApiKey.sha256(presented);
     ApiKey match = null;
-    for (Stored stored : keys) { // no early exit: the time taken does not depend on which key matched
+    for (Stored stored : keys.stored()) { // no early exit: the time taken does not depend on which key matched
       if (MessageDigest.isEqual(stored.hash(), hash)) match = stored.key();
     }
     if (match == null) throw unauthorized();

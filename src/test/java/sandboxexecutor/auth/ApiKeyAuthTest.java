@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sandboxexecutor.testing.FakeAnthropic.endTurn;
 
+import ch.qos.logback.classic.Level;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sandboxexecutor.config.Config;
+import sandboxexecutor.testing.LogCapture;
 import sandboxexecutor.testing.TestApp;
 
 /** API keys, tenancy, protected mode, AUTH_DISABLED, the keys command and CORS, through the real server. */
@@ -179,6 +181,52 @@ class ApiKeyAuthTest {
     try (var t = TestApp.start(Map.of("API_KEYS_FILE", file.toString()))) {
       assertEquals(200, t.bearer(key).get("/executions").status());
       assertEquals(401, t.get("/executions").status());
+    }
+  }
+
+  @Test
+  void keys_created_and_revoked_while_the_server_runs_take_effect_within_seconds_and_a_broken_file_changes_nothing()
+      throws Exception {
+    Path file = dir.resolve("api-keys.tsv");
+    String first = keysCommand(file, 0, "create", "first", "team-a").strip();
+    try (var t = TestApp.start(Map.of("API_KEYS_FILE", file.toString())); var logs = new LogCapture(Level.INFO)) {
+      assertEquals(200, t.bearer(first).get("/executions").status());
+      String second = keysCommand(file, 0, "create", "second", "team-b", "rpm=7").strip();
+      awaitStatus(t, second, 200);
+      assertEquals("7", t.bearer(second).get("/executions").header("X-RateLimit-Limit"), "its limits came along");
+      assertEquals("first\tteam-a\nsecond\tteam-b\trpm=7\n", keysCommand(file, 0, "list"), "no hashes listed");
+
+      keysCommand(file, 0, "revoke", "first");
+      awaitStatus(t, first, 401);
+      assertEquals(2, new KeysCommand(file, new SecureRandom()).run(List.of("revoke", "first"),
+          new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())), "already gone");
+
+      Files.writeString(file, "second\tnot-a-hash\tteam-b\n", java.nio.file.StandardOpenOption.APPEND);
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!logs.all().contains("API_KEYS_FILE changed but is not valid")) {
+        assertTrue(System.nanoTime() < until, "the broken file was never noticed: " + logs.all());
+        Thread.sleep(50);
+      }
+      assertEquals(200, t.bearer(second).get("/executions").status(), "the keys in use stay");
+      assertFalse(logs.all().contains(second), "keys are never logged");
+    }
+  }
+
+  /** Runs the keys command, asserts its exit code, and returns its stdout. */
+  static String keysCommand(Path file, int expectedExit, String... args) {
+    var out = new ByteArrayOutputStream();
+    var err = new ByteArrayOutputStream();
+    int code = new KeysCommand(file, new SecureRandom()).run(List.of(args),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(expectedExit, code, err.toString(StandardCharsets.UTF_8));
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  static void awaitStatus(TestApp t, String key, int status) throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (t.bearer(key).get("/executions").status() != status) {
+      assertTrue(System.nanoTime() < until, "the server never answered " + status + " after the keys file changed");
+      Thread.sleep(100);
     }
   }
 
