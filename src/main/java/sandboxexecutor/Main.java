@@ -246,8 +246,7 @@ public final class Main {
   }
 
   private static Instances instances(Startup startup, Metrics metrics, Clock clock) {
-    var c = startup.config().instanceConfig();
-    return new Instances(c.serviceUrl(), c.cacheTtl(), c.serviceTimeout(), startup.instanceFile(),
+    return new Instances(startup.config().instanceConfig(), startup.instanceFile(),
         startup.config().models(), TOOLS, metrics, clock);
   }
 

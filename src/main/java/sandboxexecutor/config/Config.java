@@ -50,7 +50,8 @@ public record Config(
    * Where per-instance settings come from: the config service (cached for {@code cacheTtl}, each fetch bounded by
    * {@code serviceTimeout}), else, or while it never answered, the file; else built-in defaults.
    */
-  public record InstanceConfig(Optional<java.net.URI> serviceUrl, Duration cacheTtl, Duration serviceTimeout,
+  public record InstanceConfig(Optional<java.net.URI> serviceUrl, Optional<Secret> serviceToken, Duration cacheTtl,
+                               Duration serviceTimeout,
                                Optional<Path> file) {}
 
   /** Where records and artifacts live: SQLite in DATA_DIR unless DATABASE_URL; a local directory unless RESULTS_BUCKET. */
@@ -142,6 +143,7 @@ public record Config(
         new Logging(p.choice("LOG_FORMAT", "text", "text", "json"),
             p.choice("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error", "off").toUpperCase(Locale.ROOT)),
         new InstanceConfig(p.optional("CONFIG_SERVICE_URL").map(v -> httpUrl("CONFIG_SERVICE_URL", v)),
+            p.optional("CONFIG_SERVICE_TOKEN").map(Secret::new),
             Duration.ofSeconds(p.number("CONFIG_CACHE_TTL_SECONDS", 60, 0, 86_400)),
             Duration.ofMillis(p.number("CONFIG_SERVICE_TIMEOUT_MS", 2_000, 50, 60_000)),
             p.optional("INSTANCE_CONFIG_FILE").map(Path::of)));

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sandboxexecutor.config.Config;
 import sandboxexecutor.config.ModelCatalog;
 import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.protocol.Json;
@@ -35,6 +36,7 @@ public final class Instances implements AutoCloseable {
   private record Cached(InstanceSettings settings, Instant fetchedAt, boolean good) {}
 
   private final Optional<URI> serviceUrl;
+  private final Optional<String> authorization;
   private final Duration ttl;
   private final Duration timeout;
   private final Map<String, InstanceSettings> file;
@@ -45,11 +47,12 @@ public final class Instances implements AutoCloseable {
   private final HttpClient http;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-  public Instances(Optional<URI> serviceUrl, Duration ttl, Duration timeout, Map<String, InstanceSettings> file,
-                   ModelCatalog models, Set<String> knownTools, Metrics metrics, Clock clock) {
-    this.serviceUrl = serviceUrl;
-    this.ttl = ttl;
-    this.timeout = timeout;
+  public Instances(Config.InstanceConfig service, Map<String, InstanceSettings> file, ModelCatalog models,
+                   Set<String> knownTools, Metrics metrics, Clock clock) {
+    this.serviceUrl = service.serviceUrl();
+    this.authorization = service.serviceToken().map(t -> "Bearer " + t.reveal());
+    this.ttl = service.cacheTtl();
+    this.timeout = service.serviceTimeout();
     this.file = Map.copyOf(file);
     this.models = models;
     this.knownTools = Set.copyOf(knownTools);
@@ -87,7 +90,9 @@ public final class Instances implements AutoCloseable {
 
   private Optional<InstanceSettings> fetch(String instanceId) throws IOException, InterruptedException {
     URI uri = URI.create(serviceUrl.get() + "/instances/" + URLEncoder.encode(instanceId, StandardCharsets.UTF_8));
-    var request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
+    var builder = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
+    authorization.ifPresent(value -> builder.header("Authorization", value));
+    var request = builder.build();
     HttpResponse<byte[]> response;
     var pending = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     try {

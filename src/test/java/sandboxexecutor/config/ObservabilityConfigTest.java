@@ -16,7 +16,7 @@ class ObservabilityConfigTest {
   void logging_and_instance_config_default_to_text_info_and_no_sources() {
     var c = Config.from(Map.of());
     assertEquals(new Config.Logging("text", "INFO"), c.logging());
-    assertEquals(new Config.InstanceConfig(Optional.empty(), Duration.ofSeconds(60), Duration.ofMillis(2000), Optional.empty()),
+    assertEquals(new Config.InstanceConfig(Optional.empty(), Optional.empty(), Duration.ofSeconds(60), Duration.ofMillis(2000), Optional.empty()),
         c.instanceConfig());
   }
 
@@ -25,7 +25,7 @@ class ObservabilityConfigTest {
     var c = Config.from(Map.of("LOG_FORMAT", "JSON", "LOG_LEVEL", "debug", "CONFIG_SERVICE_URL", "https://config.internal/v1/",
         "CONFIG_CACHE_TTL_SECONDS", "5", "CONFIG_SERVICE_TIMEOUT_MS", "250", "INSTANCE_CONFIG_FILE", "/etc/se/instances.yaml"));
     assertEquals(new Config.Logging("json", "DEBUG"), c.logging());
-    assertEquals(new Config.InstanceConfig(Optional.of(URI.create("https://config.internal/v1")), Duration.ofSeconds(5),
+    assertEquals(new Config.InstanceConfig(Optional.of(URI.create("https://config.internal/v1")), Optional.empty(), Duration.ofSeconds(5),
         Duration.ofMillis(250), Optional.of(Path.of("/etc/se/instances.yaml"))), c.instanceConfig());
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Config.from(Map.of("LOG_FORMAT", "xml"))).getMessage()
         .startsWith("LOG_FORMAT"));

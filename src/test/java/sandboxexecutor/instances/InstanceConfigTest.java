@@ -80,6 +80,19 @@ class InstanceConfigTest {
   }
 
   @Test
+  void config_service_token_is_sent_as_bearer_and_without_it_the_service_refuses() throws Exception {
+    service.answer("acme", 200, ACME);
+    service.requireToken("cfg-token-0123456789");
+    var t = app(Map.of("CONFIG_SERVICE_URL", service.url(), "CONFIG_SERVICE_TOKEN", "cfg-token-0123456789"));
+    var capped = t.post("/execute/sdk", sdk("acme", Map.of("max_turns", 6)));
+    assertRefused(capped, "options.max_turns must be at most 5");
+    var withoutToken = app(Map.of("CONFIG_SERVICE_URL", service.url()));
+    withoutToken.claude.reply(endTurn("4"));
+    assertEquals(200, withoutToken.post("/execute/sdk", sdk("acme", Map.of("max_turns", 6))).status(),
+        "a 401 from the service is a failure: the built-in defaults apply");
+  }
+
+  @Test
   void requests_narrow_but_never_widen_the_instance_s_limits() throws Exception {
     service.answer("acme", 200, ACME);
     var t = withService("60", "2000");

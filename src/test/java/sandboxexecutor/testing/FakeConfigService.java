@@ -17,6 +17,7 @@ public final class FakeConfigService implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
   private final AtomicInteger requests = new AtomicInteger();
+  private volatile String requiredAuthorization;
 
   public FakeConfigService() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -26,6 +27,10 @@ public final class FakeConfigService implements AutoCloseable {
         requests.incrementAndGet();
         String id = exchange.getRequestURI().getPath().substring("/instances/".length());
         Answer answer = answers.getOrDefault(id, new Answer(404, "{\"error\":\"no such instance\"}", Duration.ZERO));
+        if (requiredAuthorization != null
+            && !requiredAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+          answer = new Answer(401, "{\"error\":\"unauthorized\"}", Duration.ZERO);
+        }
         try {
           Thread.sleep(answer.delay().toMillis());
         } catch (InterruptedException e) {
@@ -52,6 +57,11 @@ public final class FakeConfigService implements AutoCloseable {
 
   public void answer(String instanceId, Answer answer) {
     answers.put(instanceId, answer);
+  }
+
+  /** From now on, answers 401 to requests without {@code Authorization: Bearer <token>}. */
+  public void requireToken(String token) {
+    requiredAuthorization = "Bearer " + token;
   }
 
   public int requests() {
