@@ -52,6 +52,7 @@ import sandboxexecutor.instances.Instances;
 import sandboxexecutor.net.UrlGuard;
 import sandboxexecutor.observability.LogSetup;
 import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.net.WebPageFetcher;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.sandbox.SandboxBackend;
@@ -104,16 +105,23 @@ public final class Main {
   public static final class App implements AutoCloseable {
     private final List<AutoCloseable> parts; // in construction order
     private final Javalin http;
+    private final Tracing tracing;
     public final Config config;
 
-    App(Config config, Javalin http, List<AutoCloseable> parts) {
+    App(Config config, Javalin http, Tracing tracing, List<AutoCloseable> parts) {
       this.config = config;
       this.http = http;
+      this.tracing = tracing;
       this.parts = parts;
     }
 
     public int port() {
       return http.port();
+    }
+
+    /** Exports the spans of what has ended so far, without waiting for the next batch. */
+    public void flushSpans() {
+      tracing.flush();
     }
 
     @Override
@@ -171,6 +179,8 @@ public final class Main {
     var clock = Clock.systemUTC();
     var prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new Metrics(prometheus);
+    var tracing = tracing(config);
+    parts.add(tracing); // closed after the executions, so their last spans are exported
     ExecutionStore store = ExecutionStores.open(config.storage().databaseUrl().map(Secret::reveal), config.dataDir());
     parts.add(store);
     ObjectStore objects = objectStore(config);
@@ -182,7 +192,8 @@ public final class Main {
     var guard = new UrlGuard(config.allowPrivateNetworks());
     var fetcher = new WebPageFetcher(guard);
     parts.add(fetcher);
-    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500), metrics), config.models(), metrics);
+    var loop = new AgentLoop(new ClaudeTurns(claude, 2, Duration.ofMillis(500), metrics, tracing), config.models(), metrics,
+        tracing);
     var runs = new Runs();
     parts.add(runs);
     var setup = new RunSetup(config);
@@ -200,14 +211,15 @@ public final class Main {
     var backend = sandboxBackend(config);
     var gitToken = config.gitToken().map(t -> new GitToken(t.reveal(), Set.copyOf(config.gitTokenHosts()))).orElse(null);
     var sandbox = new SandboxMode(config, backend, new GitClone(guard, gitToken), guard, setup, loop,
-        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt), metrics);
+        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt), metrics, tracing);
     var instances = instances(startup, metrics, clock);
     parts.add(instances);
 
     var callbacks = new Callbacks(guard, config.dispatch().callbackSecret().map(Secret::reveal).orElse(null),
         config.dispatch().callbackMaxAttempts(), config.dispatch().callbackBackoff(), store, clock);
     parts.add(callbacks);
-    var executions = new Executions(config, store, objects, runs, setup, sdk, sandbox, callbacks, clock, instances, metrics);
+    var executions = new Executions(config, store, objects, runs, setup, sdk, sandbox, callbacks, clock, instances, metrics,
+        tracing);
     metrics.executionGauges(executions::queued, executions::liveCount);
     executions.recover();
     sweeper.start();
@@ -242,12 +254,21 @@ public final class Main {
     http.start(config.host(), config.port());
     parts.add(http::stop);
     parts.add(executions); // closed first: running executions finish or are cancelled while HTTP still answers
-    return new App(config, http, parts);
+    return new App(config, http, tracing, parts);
   }
 
   private static Instances instances(Startup startup, Metrics metrics, Clock clock) {
     return new Instances(startup.config().instanceConfig(), startup.instanceFile(),
         startup.config().models(), TOOLS, metrics, clock);
+  }
+
+  /** OTLP export when an endpoint is configured; otherwise no spans, and callers' traceparent passes through. */
+  private static Tracing tracing(Config config) {
+    var t = config.traceExport();
+    Map<String, String> headers = t.headers().entrySet().stream()
+        .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().reveal()));
+    return t.endpoint().map(endpoint -> Tracing.otlp(endpoint, headers, t.serviceName(), Config.VERSION, t.sampleRatio()))
+        .orElseGet(Tracing::off);
   }
 
   private static List<String> union(List<String> a, List<String> b) {

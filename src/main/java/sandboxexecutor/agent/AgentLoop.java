@@ -16,6 +16,7 @@ import com.anthropic.models.messages.ToolUnion;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.config.ModelCatalog;
 import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
@@ -51,7 +53,10 @@ import sandboxexecutor.tools.ToolResult;
 public final class AgentLoop {
   private static final CacheControlEphemeral CACHE = CacheControlEphemeral.builder().build();
 
-  /** One run's settings, decided by {@link RunSetup}. {@code readOnly} is the {@code plan} permission mode. */
+  /**
+   * One run's settings, decided by {@link RunSetup}. {@code readOnly} is the {@code plan} permission mode; {@code trace}
+   * is the parent of the run's model and tool spans.
+   */
   public record Run(
       String sessionId,
       String prompt,
@@ -67,11 +72,11 @@ public final class AgentLoop {
       long timeoutMs,
       String cwd,
       Optional<Sandbox> sandbox,
-      String traceparent) {
+      Context trace) {
 
     public Run withSandbox(Sandbox box) {
       return new Run(sessionId, prompt, systemPrompt, modelId, tools, registry, readOnly, permissionMode, maxTurns,
-          maxBudgetUsd, maxTokens, timeoutMs, cwd, Optional.of(box), traceparent);
+          maxBudgetUsd, maxTokens, timeoutMs, cwd, Optional.of(box), trace);
     }
   }
 
@@ -107,11 +112,13 @@ public final class AgentLoop {
   private final ClaudeTurns claude;
   private final ModelCatalog catalog;
   private final Metrics metrics;
+  private final Tracing tracing;
 
-  public AgentLoop(ClaudeTurns claude, ModelCatalog catalog, Metrics metrics) {
+  public AgentLoop(ClaudeTurns claude, ModelCatalog catalog, Metrics metrics, Tracing tracing) {
     this.claude = claude;
     this.catalog = catalog;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   public Outcome run(Run run, RunControl control, Listener listener) {
@@ -119,7 +126,7 @@ public final class AgentLoop {
   }
 
   /** The mutable state of one run, confined to the thread that runs it (tool threads touch only the ledger). */
-  private final class Execution implements ModelAccess {
+  private final class Execution {
     final Run run;
     final RunControl control;
     final Listener listener;
@@ -171,9 +178,10 @@ public final class AgentLoop {
       var toolParams = toolParams(run.tools());
       Map<String, Tool> available = new LinkedHashMap<>();
       run.tools().forEach(t -> available.put(t.name(), t));
-      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, this, OutputListener.NONE);
-      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, control, denials, listener,
-          metrics);
+      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, modelAccess(run.trace()),
+          OutputListener.NONE);
+      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, this::modelAccess, control, denials,
+          listener, metrics, tracing, run.trace());
       while (true) {
         var params = MessageCreateParams.builder()
             .model(run.modelId())
@@ -181,7 +189,7 @@ public final class AgentLoop {
             .systemOfTextBlockParams(List.of(TextBlockParam.builder().text(run.systemPrompt()).cacheControl(CACHE).build()))
             .messages(withCacheBreakpoints(conversation));
         if (!toolParams.isEmpty()) params.tools(toolParams);
-        Message message = call(params.build(), listener);
+        Message message = call(params.build(), listener, run.trace());
         turns++;
         emit(new SdkMessage.Assistant(ObjectMappers.jsonMapper().valueToTree(message), null, uuid(), run.sessionId()));
         conversation.add(message.toParam());
@@ -216,8 +224,8 @@ public final class AgentLoop {
       }
     }
 
-    private Message call(MessageCreateParams params, Listener events) throws ClaudeTurns.Stopped {
-      var turn = claude.stream(params, control, run.traceparent(), events::onStreamEvent);
+    private Message call(MessageCreateParams params, Listener events, Context trace) throws ClaudeTurns.Stopped {
+      var turn = claude.stream(params, control, trace, events::onStreamEvent);
       apiNanos.addAndGet(turn.apiTime().toNanos());
       var usage = turn.message().usage();
       double cost = ledger.add(params.model().asString(), usage);
@@ -248,18 +256,22 @@ public final class AgentLoop {
       listener.onMessage(message);
     }
 
-    // ModelAccess: model calls tools make, on this run's account and under its control.
-    @Override public String resolveModel(String aliasOrId) { return catalog.resolve(aliasOrId); }
+    /** Model calls tools make, on this run's account and under its control, traced under {@code trace}. */
+    ModelAccess modelAccess(Context trace) {
+      return new ModelAccess() {
+        @Override public String resolveModel(String aliasOrId) { return catalog.resolve(aliasOrId); }
 
-    @Override public String executionModel() { return run.modelId(); }
+        @Override public String executionModel() { return run.modelId(); }
 
-    @Override
-    public Message complete(MessageCreateParams params) throws InterruptedException {
-      try {
-        return call(params, Listener.NONE);
-      } catch (ClaudeTurns.Stopped e) {
-        throw new InterruptedException("run stopped");
-      }
+        @Override
+        public Message complete(MessageCreateParams params) throws InterruptedException {
+          try {
+            return call(params, Listener.NONE, trace);
+          } catch (ClaudeTurns.Stopped e) {
+            throw new InterruptedException("run stopped");
+          }
+        }
+      };
     }
   }
 

@@ -10,12 +10,14 @@ import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 
@@ -40,19 +42,42 @@ public final class ClaudeTurns {
   private final int streamRetries;
   private final Duration retryBackoff;
   private final Metrics metrics;
+  private final Tracing tracing;
 
-  public ClaudeTurns(AnthropicClient client, int streamRetries, Duration retryBackoff, Metrics metrics) {
+  public ClaudeTurns(AnthropicClient client, int streamRetries, Duration retryBackoff, Metrics metrics, Tracing tracing) {
     this.client = client;
     this.metrics = metrics;
     this.streamRetries = streamRetries;
     this.retryBackoff = retryBackoff;
+    this.tracing = tracing;
   }
 
-  /** @param traceparent the caller's W3C trace context, sent as the {@code traceparent} header; nullable */
-  public Turn stream(MessageCreateParams params, RunControl control, String traceparent,
+  /**
+   * @param trace the parent of this call's span, whose context goes to the API as the {@code traceparent} header
+   *              (so a gateway's or Anthropic's spans join the trace)
+   */
+  public Turn stream(MessageCreateParams params, RunControl control, Context trace,
                      Consumer<RawMessageStreamEvent> onEvent) throws Stopped {
+    try (var span = tracing.chat(trace, params.model().asString(), params.maxTokens())) {
+      var traceparent = span.traceparent();
+      if (traceparent.isPresent()) params = params.toBuilder().replaceAdditionalHeaders("traceparent", traceparent.get()).build();
+      try {
+        Turn turn = attempts(params, control, onEvent, span);
+        Message m = turn.message();
+        span.answered(m.id(), m.model().asString(), m.stopReason().map(Object::toString).orElse(null),
+            m.usage().inputTokens(), m.usage().outputTokens(), m.usage().cacheReadInputTokens().orElse(0L),
+            m.usage().cacheCreationInputTokens().orElse(0L));
+        return turn;
+      } catch (Stopped e) {
+        span.failed("cancelled");
+        throw e;
+      }
+    }
+  }
+
+  private Turn attempts(MessageCreateParams params, RunControl control, Consumer<RawMessageStreamEvent> onEvent,
+                        Tracing.Traced span) throws Stopped {
     long started = System.nanoTime();
-    if (traceparent != null) params = params.toBuilder().replaceAdditionalHeaders("traceparent", traceparent).build();
     for (int attempt = 0; ; attempt++) {
       if (control.stopped() != null) throw new Stopped();
       Duration left = control.remaining();
@@ -70,9 +95,10 @@ public final class ClaudeTurns {
         return new Turn(accumulator.message(), Duration.ofNanos(System.nanoTime() - started));
       } catch (RuntimeException e) {
         if (control.stopped() != null) throw new Stopped();
-        if (!retryable(e, started_) || attempt >= streamRetries) throw failed(e);
+        if (!retryable(e, started_) || attempt >= streamRetries) throw failed(e, span);
         log.warn("model stream broke ({}); retrying turn, attempt {}", e.toString(), attempt + 1);
         metrics.upstreamRetry();
+        span.retried(attempt + 1);
         try {
           Thread.sleep(retryBackoff.multipliedBy(1L << attempt).toMillis());
         } catch (InterruptedException interrupted) {
@@ -80,13 +106,15 @@ public final class ClaudeTurns {
         }
       } catch (Exception e) {
         // StreamResponse.close() declares Exception; nothing else checked is thrown here
-        throw failed(e);
+        throw failed(e, span);
       }
     }
   }
 
-  private ExecutorException failed(Throwable e) {
-    metrics.upstreamFailure(e instanceof AnthropicServiceException service ? Integer.toString(service.statusCode()) : "io");
+  private ExecutorException failed(Throwable e, Tracing.Traced span) {
+    String status = e instanceof AnthropicServiceException service ? Integer.toString(service.statusCode()) : "io";
+    metrics.upstreamFailure(status);
+    span.failed(status);
     return upstreamError(e);
   }
 

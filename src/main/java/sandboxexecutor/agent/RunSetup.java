@@ -1,5 +1,6 @@
 package sandboxexecutor.agent;
 
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +27,10 @@ public final class RunSetup {
   public record Mode(String name, ToolRegistry tools, int defaultMaxTurns, String systemPrompt) {}
 
   /**
-   * Who runs: the instance's settings and the caller's W3C traceparent (forwarded to the model API; nullable).
+   * Who runs: the instance's settings, and the trace the execution's spans go under (its own span once accepted).
    */
-  public record Caller(String instanceId, InstanceSettings instance, String traceparent) {
-    public static final Caller DEFAULT = new Caller("default", InstanceSettings.NONE, null);
+  public record Caller(String instanceId, InstanceSettings instance, Context trace) {
+    public static final Caller DEFAULT = new Caller("default", InstanceSettings.NONE, Context.root());
   }
 
   private final Config config;
@@ -112,7 +113,7 @@ public final class RunSetup {
         : instance.maxTurns() != null ? Math.min(mode.defaultMaxTurns(), instance.maxTurns()) : mode.defaultMaxTurns();
     Double budget = options.maxBudgetUsd() != null ? options.maxBudgetUsd() : instance.maxBudgetUsd();
     return new AgentLoop.Run(requestId, prompt, system, modelId, tools, mode.tools(), readOnly, permissionMode,
-        maxTurns, budget, maxTokens, timeoutMs, cwd, sandbox, caller.traceparent());
+        maxTurns, budget, maxTokens, timeoutMs, cwd, sandbox, caller.trace());
   }
 
   /** The request's tools, else the instance's defaults (those this mode has), else the mode's; never beyond allowed_tools. */

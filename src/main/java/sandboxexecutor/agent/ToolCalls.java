@@ -1,17 +1,21 @@
 package sandboxexecutor.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sandboxexecutor.observability.LogContext;
 import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.protocol.SdkMessage.PermissionDenial;
+import sandboxexecutor.tools.ModelAccess;
 import sandboxexecutor.tools.Tool;
 import sandboxexecutor.tools.ToolContext;
 import sandboxexecutor.tools.ToolRegistry;
@@ -32,21 +36,32 @@ final class ToolCalls {
   private final ToolRegistry registry;
   private final boolean readOnlyMode;
   private final ToolContext context;
+  private final Function<Context, ModelAccess> models;
   private final RunControl control;
   private final List<PermissionDenial> denials;
   private final AgentLoop.Listener listener;
   private final Metrics metrics;
+  private final Tracing tracing;
+  private final Context trace;
 
+  /**
+   * @param models a tool's model calls, traced under the span given
+   * @param trace  the parent of the tool spans; passed along, since tools run on threads of their own
+   */
   ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, ToolContext context,
-            RunControl control, List<PermissionDenial> denials, AgentLoop.Listener listener, Metrics metrics) {
+            Function<Context, ModelAccess> models, RunControl control, List<PermissionDenial> denials,
+            AgentLoop.Listener listener, Metrics metrics, Tracing tracing, Context trace) {
     this.metrics = metrics;
     this.available = available;
     this.registry = registry;
     this.readOnlyMode = readOnlyMode;
     this.context = context;
+    this.models = models;
     this.control = control;
     this.denials = denials;
     this.listener = listener;
+    this.tracing = tracing;
+    this.trace = trace;
   }
 
   List<ToolResult> run(List<Call> calls) throws InterruptedException {
@@ -58,8 +73,10 @@ final class ToolCalls {
       var pending = new ArrayList<Future<ToolResult>>();
       for (Call call : calls) {
         Future<ToolResult> future = executor.submit(() -> {
-          try (var enlisted = control.enlist()) {
-            return LogContext.with(logContext, () -> counted(call, callOne(call)));
+          try (var enlisted = control.enlist(); var span = tracing.tool(trace, known(call), call.id())) {
+            ToolResult result = LogContext.with(logContext, () -> counted(call, callOne(call, span.context())));
+            if (result.isError()) span.failed("tool_error"); else span.succeeded();
+            return result;
           }
         });
         if (concurrent) pending.add(future); else results.add(await(future, executor));
@@ -83,11 +100,16 @@ final class ToolCalls {
   }
 
   private ToolResult counted(Call call, ToolResult result) {
-    metrics.toolCall(available.containsKey(call.name()) ? call.name() : "unknown", result.isError());
+    metrics.toolCall(known(call), result.isError());
     return result;
   }
 
-  private ToolResult callOne(Call call) throws InterruptedException {
+  /** The tool's name for metrics and spans: one of ours, or "unknown" for names the model made up. */
+  private String known(Call call) {
+    return available.containsKey(call.name()) ? call.name() : "unknown";
+  }
+
+  private ToolResult callOne(Call call, Context trace) throws InterruptedException {
     Tool tool = available.get(call.name());
     if (tool == null) {
       return ToolResult.error("No tool named '" + call.name() + "' is available in this execution. Available: "
@@ -103,7 +125,8 @@ final class ToolCalls {
       return ToolResult.error("Invalid input for " + call.name() + ": " + invalid.get() + ". Fix the input and call it again.");
     }
     try {
-      var own = context.withOutput((stream, chunk) -> listener.onToolOutput(call.id(), stream.name().toLowerCase(), chunk));
+      var own = context.forCall(models.apply(trace),
+          (stream, chunk) -> listener.onToolOutput(call.id(), stream.name().toLowerCase(), chunk));
       return capped(tool.call(call.input(), own));
     } catch (InterruptedException e) {
       throw e;

@@ -33,6 +33,7 @@ public record Config(
     Dispatch dispatch,
     AccessSettings access,
     Logging logging,
+    TraceExport traceExport,
     InstanceConfig instanceConfig) {
 
   /**
@@ -45,6 +46,14 @@ public record Config(
 
   /** LOG_FORMAT (text or json lines) and LOG_LEVEL. */
   public record Logging(String format, String level) {}
+
+  /**
+   * Spans sent over OTLP/HTTP to {@code endpoint} (the full URL, {@code .../v1/traces}); none without it. Header
+   * values are secrets: they usually carry the collector's credentials. {@code sampleRatio} samples root traces;
+   * a caller's sampled flag decides for its own.
+   */
+  public record TraceExport(Optional<java.net.URI> endpoint, Map<String, Secret> headers, String serviceName,
+                            double sampleRatio) {}
 
   /**
    * Where per-instance settings come from: the config service (cached for {@code cacheTtl}, each fetch bounded by
@@ -142,6 +151,7 @@ public record Config(
         access(p),
         new Logging(p.choice("LOG_FORMAT", "text", "text", "json"),
             p.choice("LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error", "off").toUpperCase(Locale.ROOT)),
+        traceExport(p),
         new InstanceConfig(p.optional("CONFIG_SERVICE_URL").map(v -> httpUrl("CONFIG_SERVICE_URL", v)),
             p.optional("CONFIG_SERVICE_TOKEN").map(Secret::new),
             Duration.ofSeconds(p.number("CONFIG_CACHE_TTL_SECONDS", 60, 0, 86_400)),
@@ -155,6 +165,31 @@ public record Config(
         (int) p.number("RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
         (int) p.number("MAX_CONCURRENT_PER_KEY", 50, 0, 1_000_000),
         p.optional("DAILY_BUDGET_USD").map(v -> p.decimal("DAILY_BUDGET_USD", 0)), p.optional("CORS_ORIGINS"));
+  }
+
+  /** The standard OpenTelemetry variable names, so a collector's usual settings work as they are. */
+  private static TraceExport traceExport(Parser p) {
+    var endpoint = p.optional("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .map(v -> httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", v))
+        .or(() -> p.optional("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .map(v -> java.net.URI.create(httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", v) + "/v1/traces")));
+    var headers = new LinkedHashMap<String, Secret>();
+    for (String pair : p.optional("OTEL_EXPORTER_OTLP_HEADERS").map(v -> v.split(",")).orElse(new String[0])) {
+      String[] kv = pair.split("=", 2);
+      try {
+        if (kv.length != 2 || kv[0].isBlank()) throw new IllegalArgumentException();
+        // percent-decoded, as the specification asks; a '+' stays one (base64 credentials)
+        headers.put(kv[0].trim(), new Secret(java.net.URLDecoder.decode(kv[1].trim().replace("+", "%2B"),
+            java.nio.charset.StandardCharsets.UTF_8)));
+      } catch (IllegalArgumentException e) {
+        // the value is not echoed: it holds credentials
+        throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas, "
+            + "values percent-encoded");
+      }
+    }
+    double ratio = p.decimal("OTEL_TRACES_SAMPLER_ARG", 1.0);
+    if (ratio > 1) throw new IllegalArgumentException("OTEL_TRACES_SAMPLER_ARG: must be between 0 and 1, got " + ratio);
+    return new TraceExport(endpoint, Map.copyOf(headers), p.string("OTEL_SERVICE_NAME", "sandbox-executor"), ratio);
   }
 
   /** {@code API_KEYS_FILE}, else {@code <DATA_DIR>/api-keys.tsv}; also used by the {@code keys} command. */

@@ -4,6 +4,7 @@ import com.anthropic.core.ObjectMappers;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import sandboxexecutor.instances.Instances;
 import sandboxexecutor.observability.LogContext;
 import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.observability.TraceContext;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
@@ -59,16 +61,18 @@ public final class Executions implements AutoCloseable {
     public final Submission submission;
     public final EventLog events = new EventLog();
     final RunSetup.Caller caller;
+    final Tracing.Traced span;
     final long acceptedNanos = System.nanoTime();
     final CompletableFuture<Finished> done = new CompletableFuture<>();
     volatile RunControl control;
     volatile boolean cancelRequested;
     volatile Thread thread;
 
-    Live(String id, Submission submission, RunSetup.Caller caller) {
+    Live(String id, Submission submission, RunSetup.Caller caller, Tracing.Traced span) {
       this.id = id;
       this.submission = submission;
       this.caller = caller;
+      this.span = span;
     }
 
     /** Runs {@code action} once the execution has ended (at once if it already has). */
@@ -113,6 +117,7 @@ public final class Executions implements AutoCloseable {
   private final Clock clock;
   private final Instances instances;
   private final Metrics metrics;
+  private final Tracing tracing;
   private final Semaphore sdkSlots;
   private final Semaphore sandboxSlots;
   private final AtomicInteger queued = new AtomicInteger();
@@ -120,9 +125,11 @@ public final class Executions implements AutoCloseable {
   private volatile boolean closing;
 
   public Executions(Config config, ExecutionStore store, ObjectStore objects, Runs runs, RunSetup setup, SdkMode sdk,
-                    SandboxMode sandbox, Callbacks callbacks, Clock clock, Instances instances, Metrics metrics) {
+                    SandboxMode sandbox, Callbacks callbacks, Clock clock, Instances instances, Metrics metrics,
+                    Tracing tracing) {
     this.instances = instances;
     this.metrics = metrics;
+    this.tracing = tracing;
     this.config = config;
     this.store = store;
     this.objects = objects;
@@ -171,7 +178,7 @@ public final class Executions implements AutoCloseable {
   /**
    * Records and starts an execution under the caller's instance settings.
    *
-   * @param trace the caller's W3C trace context, if it sent one: logged as trace_id and forwarded to the model API
+   * @param trace the caller's W3C trace context, if it sent one: the parent of the execution's span
    */
   public Accepted submit(String id, Submission submission, Optional<TraceContext> trace) {
     if (closing) {
@@ -185,7 +192,7 @@ public final class Executions implements AutoCloseable {
     }
     ModeRequest request = submission.request();
     var caller = new RunSetup.Caller(submission.instanceId(), instances.settings(submission.instanceId()),
-        trace.map(TraceContext::traceparent).orElse(null));
+        Context.root()); // the execution's span once it is accepted
     setup.check(request.options(), caller); // an instance's rule broken: answered now, nothing recorded
     String model = setup.requestedModel(request.options(), caller.instance());
     var record = ExecutionRecord.queued(id, mode(request), submission.instanceId(), submission.projectId(),
@@ -199,14 +206,17 @@ public final class Executions implements AutoCloseable {
       }
       return new Accepted(existing.record(), live.get(existing.record().id()), true);
     }
-    var execution = new Live(id, submission, caller);
+    var span = tracing.execution(id, submission.instanceId(), mode(request).name().toLowerCase(java.util.Locale.ROOT),
+        record.modelId(), trace);
+    var execution = new Live(id, submission, new RunSetup.Caller(caller.instanceId(), caller.instance(), span.context()),
+        span);
     live.put(id, execution);
     queued.incrementAndGet();
     var logContext = new LinkedHashMap<>(LogContext.capture());
     logContext.put(LogContext.REQUEST_ID, id);
     logContext.put(LogContext.EXECUTION_ID, id);
     logContext.put(LogContext.INSTANCE_ID, submission.instanceId());
-    trace.ifPresent(t -> logContext.put(LogContext.TRACE_ID, t.traceId()));
+    span.traceId().ifPresent(t -> logContext.put(LogContext.TRACE_ID, t));
     execution.thread = Thread.ofVirtual().name("execution-" + id).start(() -> {
       MDC.setContextMap(logContext);
       try {
@@ -354,7 +364,11 @@ public final class Executions implements AutoCloseable {
   private void ended(Live execution, Finished finished, Map<String, Object> payload) {
     String mode = mode(execution.submission.request()).name().toLowerCase(java.util.Locale.ROOT);
     Duration took = Duration.ofNanos(System.nanoTime() - execution.acceptedNanos);
-    metrics.executionEnded(mode, finished.status().wire(), took, completion(finished, payload, Map.of()).numTurns());
+    Completion completion = completion(finished, payload, Map.of());
+    metrics.executionEnded(mode, finished.status().wire(), took, completion.numTurns());
+    try (var span = execution.span) {
+      span.executionEnded(finished.status().wire(), completion.numTurns(), completion.costUsd(), completion.errorCode());
+    }
     log.info("execution ended: {} {} in {} ms{}", mode, finished.status().wire(), took.toMillis(),
         finished.error() == null ? "" : " (" + finished.error().code() + ")");
   }

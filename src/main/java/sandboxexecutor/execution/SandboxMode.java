@@ -1,5 +1,6 @@
 package sandboxexecutor.execution;
 
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import sandboxexecutor.git.GitDiff;
 import sandboxexecutor.git.RepoUrl;
 import sandboxexecutor.instances.InstanceSettings;
 import sandboxexecutor.observability.Metrics;
+import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.net.UrlGuard;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecutorException;
@@ -45,10 +47,12 @@ public final class SandboxMode {
   private final AgentLoop loop;
   private final RunSetup.Mode mode;
   private final Metrics metrics;
+  private final Tracing tracing;
 
   public SandboxMode(Config config, SandboxBackend backend, GitClone git, UrlGuard guard, RunSetup setup,
-                     AgentLoop loop, RunSetup.Mode mode, Metrics metrics) {
+                     AgentLoop loop, RunSetup.Mode mode, Metrics metrics, Tracing tracing) {
     this.metrics = metrics;
+    this.tracing = tracing;
     this.config = config;
     this.backend = backend;
     this.git = git;
@@ -76,17 +80,20 @@ public final class SandboxMode {
     var spec = new SandboxSpec(sandboxId, limits, config.sandbox().network(), request.env());
     var metadata = new LinkedHashMap<String, Object>();
     var extra = new LinkedHashMap<String, Object>();
-    try (Sandbox sandbox = create(spec); var enlisted = control.enlist()) {
+    Context trace = caller.trace();
+    try (Sandbox sandbox = create(spec, trace); var enlisted = control.enlist()) {
       CloneResult clone = new CloneResult(null, null);
       String failure = null;
       AgentLoop.Outcome outcome = null;
       try {
-        clone = prepareWorkspace(repo, request.branch(), sandbox, control);
-        failure = runSetup(request.setup(), sandbox, limits, control, extra);
+        clone = prepareWorkspace(repo, request.branch(), sandbox, control, trace);
+        failure = runSetup(request.setup(), sandbox, limits, control, extra, trace);
         if (failure == null) {
           run = run.withSandbox(sandbox);
           outcome = loop.run(run, control, listener);
-          if (request.verify() != null && control.stopped() == null) failure = verify(request.verify(), sandbox, limits, control, extra);
+          if (request.verify() != null && control.stopped() == null) {
+            failure = verify(request.verify(), sandbox, limits, control, extra, trace);
+          }
         }
       } catch (InterruptedException e) {
         failure = "Stopped before the agent finished: " + control.stopped();
@@ -117,47 +124,61 @@ public final class SandboxMode {
   }
 
   /** Runs the verify command; returns why verification failed, or null. */
-  private static String verify(String script, Sandbox sandbox, SandboxLimits limits, RunControl control,
-                               Map<String, Object> extra) throws IOException, InterruptedException {
-    var result = command(sandbox, script, limits, control);
-    extra.put("verification", Map.of("command", script, "exit_code", result.exitCode(), "passed", result.ok(),
-        "output", output(result), "duration_ms", result.elapsed().toMillis()));
-    return result.ok() ? null : "Verification failed: `" + script + "` exited with " + result.exitCode();
+  private String verify(String script, Sandbox sandbox, SandboxLimits limits, RunControl control,
+                        Map<String, Object> extra, Context trace) throws IOException, InterruptedException {
+    try (var span = tracing.step(trace, "verify")) {
+      var result = command(sandbox, script, limits, control);
+      extra.put("verification", Map.of("command", script, "exit_code", result.exitCode(), "passed", result.ok(),
+          "output", output(result), "duration_ms", result.elapsed().toMillis()));
+      if (result.ok()) span.succeeded(); else span.failed(result.termination().name().toLowerCase());
+      return result.ok() ? null : "Verification failed: `" + script + "` exited with " + result.exitCode();
+    }
   }
 
-  private Sandbox create(SandboxSpec spec) throws IOException {
-    long started = System.nanoTime();
-    Sandbox sandbox = backend.create(spec);
-    metrics.sandboxStarted(Duration.ofNanos(System.nanoTime() - started));
-    return sandbox;
+  private Sandbox create(SandboxSpec spec, Context trace) throws IOException {
+    try (var span = tracing.step(trace, "create sandbox")) {
+      long started = System.nanoTime();
+      Sandbox sandbox = backend.create(spec);
+      metrics.sandboxStarted(Duration.ofNanos(System.nanoTime() - started));
+      span.succeeded();
+      return sandbox;
+    }
   }
 
-  private CloneResult prepareWorkspace(RepoUrl repo, String branch, Sandbox sandbox, RunControl control)
+  private CloneResult prepareWorkspace(RepoUrl repo, String branch, Sandbox sandbox, RunControl control, Context trace)
       throws IOException, InterruptedException {
     if (repo == null) {
       git.init(sandbox.hostWorkspace());
       return new CloneResult("main", null);
     }
-    Duration timeout = min(control.remaining(), Duration.ofMinutes(5));
-    return git.clone(repo, branch, sandbox.hostWorkspace(), timeout);
+    try (var span = tracing.step(trace, "git clone")) {
+      Duration timeout = min(control.remaining(), Duration.ofMinutes(5));
+      var clone = git.clone(repo, branch, sandbox.hostWorkspace(), timeout);
+      span.succeeded();
+      return clone;
+    }
   }
 
   /** Runs the setup commands in order; returns why setup failed, or null. */
   private String runSetup(List<String> commands, Sandbox sandbox, SandboxLimits limits, RunControl control,
-                          Map<String, Object> extra) throws IOException, InterruptedException {
+                          Map<String, Object> extra, Context trace) throws IOException, InterruptedException {
     if (commands.isEmpty()) return null;
     var results = new ArrayList<Map<String, Object>>();
     extra.put("setup", results);
-    for (String cmd : commands) {
-      CommandResult result = command(sandbox, cmd, limits, control);
-      results.add(Map.of("command", cmd, "exit_code", result.exitCode(), "output", output(result),
-          "duration_ms", result.elapsed().toMillis()));
-      if (!result.ok()) {
-        return "Setup command `" + cmd + "` failed (exit code " + result.exitCode() + ", "
-            + result.termination().name().toLowerCase() + "); the agent did not run";
+    try (var span = tracing.step(trace, "setup")) {
+      for (String cmd : commands) {
+        CommandResult result = command(sandbox, cmd, limits, control);
+        results.add(Map.of("command", cmd, "exit_code", result.exitCode(), "output", output(result),
+            "duration_ms", result.elapsed().toMillis()));
+        if (!result.ok()) {
+          span.failed(result.termination().name().toLowerCase()); // "exited" for an exit code other than 0
+          return "Setup command `" + cmd + "` failed (exit code " + result.exitCode() + ", "
+              + result.termination().name().toLowerCase() + "); the agent did not run";
+        }
       }
+      span.succeeded();
+      return null;
     }
-    return null;
   }
 
   private static CommandResult command(Sandbox sandbox, String script, SandboxLimits limits, RunControl control)

@@ -28,8 +28,8 @@ public record ToolContext(
     return left.isNegative() ? Duration.ZERO : left;
   }
 
-  /** The same context with the output of this one tool call going to {@code listener}. */
-  public ToolContext withOutput(OutputListener listener) {
+  /** The same context for one tool call: its model calls through {@code model}, its output to {@code listener}. */
+  public ToolContext forCall(ModelAccess model, OutputListener listener) {
     return new ToolContext(executionId, deadline, sandbox, todos, model, listener);
   }
 

@@ -1,9 +1,15 @@
 package sandboxexecutor.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +34,11 @@ class RunSetupTest {
     return new ExecuteOptions(model, maxTurns, null, null, tools, null, budget, null, null);
   }
 
+  static final Context TRACE = Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
+      "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.getDefault())));
+
   AgentLoop.Run plan(ExecuteOptions options, InstanceSettings s) {
-    return setup.plan("id", "p", options, mode, false, "default", "/", Optional.empty(),
-        new RunSetup.Caller("acme", s, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    return setup.plan("id", "p", options, mode, false, "default", "/", Optional.empty(), new RunSetup.Caller("acme", s, TRACE));
   }
 
   @Test
@@ -40,7 +48,7 @@ class RunSetupTest {
     assertEquals(10, run.maxTurns());
     assertEquals(null, run.maxBudgetUsd());
     assertEquals(List.of("WebSearch", "TodoWrite"), run.tools().stream().map(Tool::name).toList());
-    assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", run.traceparent());
+    assertSame(TRACE, run.trace());
   }
 
   @Test
