@@ -45,7 +45,7 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
     var access = read(s);
     if (access.protectedMode() && !isLoopback(s.host())) {
       throw new IllegalArgumentException("HOST=" + s.host() + " would expose the server without authentication, and no"
-          + " API key is configured. Create one with `java -jar target/sandbox-executor.jar keys create <name> <instance_id>`"
+          + " API key is configured. Create one with `bin/keys create <name> <instance_id>` (`java -jar sandbox-executor.jar keys create …` where only the jar is)"
           + " (it prints the key once and stores its hash in API_KEYS_FILE, default " + s.keysFile() + "), or set"
           + " API_KEYS=name:key:instance_id; set AUTH_DISABLED=true only if something in front of the server authenticates callers");
     }

@@ -37,7 +37,7 @@ public final class Authenticator {
           + " Anthropic key; use it only behind something that authenticates callers");
     } else if (access.protectedMode()) {
       log.info("no API keys configured: protected mode, serving only loopback callers"
-          + " (create a key with `java -jar target/sandbox-executor.jar keys create <name> <instance_id>`)");
+          + " (create a key with `bin/keys create <name> <instance_id>`)");
     } else {
       log.info("{} API keys configured", access.keys().size());
     }
