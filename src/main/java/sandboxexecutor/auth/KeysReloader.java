@@ -45,7 +45,12 @@ public final class KeysReloader implements AutoCloseable {
     if (Arrays.equals(content, seen)) return;
     seen = content;
     try {
-      if (authenticator.reload(Access.read(settings))) {
+      Access access = Access.read(settings);
+      if (!authenticator.reload(access)) return;
+      if (access.protectedMode()) {
+        log.warn("API_KEYS_FILE {} changed and holds no key: protected mode, only loopback callers are served",
+            settings.keysFile());
+      } else {
         log.info("API_KEYS_FILE {} changed: {} API keys in use", settings.keysFile(), authenticator.keyCount());
       }
     } catch (IllegalArgumentException e) {
