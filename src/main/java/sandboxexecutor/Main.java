@@ -86,7 +86,8 @@ public final class Main {
   private static final List<String> SDK_TOOLS = List.of("WebFetch", "WebSearch", "TodoWrite");
   private static final List<String> SANDBOX_TOOLS = List.of("Bash", "Read", "Write", "Edit", "Glob", "Grep", "TodoWrite",
       "WebFetch", "WebSearch");
-  private static final Set<String> TOOLS = Set.copyOf(union(SDK_TOOLS, SANDBOX_TOOLS));
+  private static final Set<String> TOOLS = java.util.stream.Stream.concat(SDK_TOOLS.stream(), SANDBOX_TOOLS.stream())
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   /**
    * The configuration checked in full before anything is wired: the environment, the API keys and the instance
@@ -269,12 +270,6 @@ public final class Main {
         .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().reveal()));
     return t.endpoint().map(endpoint -> Tracing.otlp(endpoint, headers, t.serviceName(), Config.VERSION, t.sampleRatio()))
         .orElseGet(Tracing::off);
-  }
-
-  private static List<String> union(List<String> a, List<String> b) {
-    var all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   private static ObjectStore objectStore(Config config) {

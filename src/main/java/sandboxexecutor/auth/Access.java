@@ -121,8 +121,9 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
   }
 
   private static ApiKey key(String where, String name, String hash, String instance, String limits, AccessSettings s) {
-    if (!NAME.matcher(name).matches()) throw new IllegalArgumentException(where + ": the name must be 1-100 of A-Z a-z 0-9 . _ -");
-    if (!INSTANCE.matcher(instance).matches()) throw new IllegalArgumentException(where + ": the instance_id must be 1-200 of A-Z a-z 0-9 . _ : -");
+    invalidEntry(name, instance).ifPresent(problem -> {
+      throw new IllegalArgumentException(where + ": " + problem);
+    });
     int rpm = s.ratePerMinute();
     int concurrent = s.maxConcurrentPerKey();
     Optional<Double> budget = s.dailyBudgetUsd();
@@ -140,6 +141,13 @@ public record Access(List<ApiKey> keys, boolean disabled, Path keysFile, int rat
       }
     }
     return new ApiKey(name, hash, instance, rpm, concurrent, budget);
+  }
+
+  /** Why {@code name} and {@code instance} cannot name a key and its instance, or empty when they can. */
+  static Optional<String> invalidEntry(String name, String instance) {
+    if (!NAME.matcher(name).matches()) return Optional.of("the name must be 1-100 of A-Z a-z 0-9 . _ -");
+    if (!INSTANCE.matcher(instance).matches()) return Optional.of("the instance_id must be 1-200 of A-Z a-z 0-9 . _ : -");
+    return Optional.empty();
   }
 
   private static <N extends Number> N nonNegative(N n) {

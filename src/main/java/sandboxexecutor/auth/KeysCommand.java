@@ -22,8 +22,6 @@ import java.util.regex.Pattern;
  * Running servers pick the change up within seconds (see {@link KeysReloader}).
  */
 public final class KeysCommand {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
-  private static final Pattern INSTANCE = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
   private static final Pattern LIMITS = Pattern.compile("((rpm|concurrent)=\\d+|daily_usd=\\d+(\\.\\d+)?)(,((rpm|concurrent)=\\d+|daily_usd=\\d+(\\.\\d+)?))*");
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
   static final String USAGE = """
@@ -55,8 +53,8 @@ public final class KeysCommand {
   }
 
   private int create(String name, String instance, String limits, PrintStream out, PrintStream err) throws IOException {
-    if (!NAME.matcher(name).matches()) return fail(err, "the name must be 1-100 of A-Z a-z 0-9 . _ -");
-    if (!INSTANCE.matcher(instance).matches()) return fail(err, "the instance_id must be 1-200 of A-Z a-z 0-9 . _ : -");
+    var invalid = Access.invalidEntry(name, instance);
+    if (invalid.isPresent()) return fail(err, invalid.get());
     if (!limits.isEmpty() && !LIMITS.matcher(limits).matches()) return fail(err, "limits look like rpm=60,concurrent=5,daily_usd=10");
     if (entries().stream().anyMatch(e -> e[0].equals(name))) return fail(err, "a key named '" + name + "' already exists in " + keysFile);
     String key = ApiKey.generate(random);
@@ -82,7 +80,7 @@ public final class KeysCommand {
     var kept = new ArrayList<String>();
     boolean found = false;
     for (String line : Files.readAllLines(keysFile)) {
-      boolean match = isEntry(line) && line.strip().split("\t")[0].strip().equals(name);
+      boolean match = isEntry(line) && fields(line)[0].equals(name);
       found |= match;
       if (!match) kept.add(line);
     }
@@ -98,8 +96,11 @@ public final class KeysCommand {
   /** The file's key lines, split at tabs. */
   private List<String[]> entries() throws IOException {
     if (!Files.exists(keysFile)) return List.of();
-    return Files.readAllLines(keysFile).stream().filter(KeysCommand::isEntry)
-        .map(l -> Arrays.stream(l.strip().split("\t")).map(String::strip).toArray(String[]::new)).toList();
+    return Files.readAllLines(keysFile).stream().filter(KeysCommand::isEntry).map(KeysCommand::fields).toList();
+  }
+
+  private static String[] fields(String line) {
+    return Arrays.stream(line.strip().split("\t")).map(String::strip).toArray(String[]::new);
   }
 
   private static boolean isEntry(String line) {
