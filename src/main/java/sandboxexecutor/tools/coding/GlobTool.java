@@ -39,9 +39,8 @@ public final class GlobTool implements Tool {
   @Override
   public ToolResult call(JsonNode json, ToolContext context) throws Exception {
     var input = Json.MAPPER.treeToValue(json, Input.class);
-    var files = Workspace.files(context);
-    String dir = files.resolve(input.path() == null || input.path().isBlank() ? "." : input.path());
-    if (!files.isDirectory(dir)) return ToolResult.error(input.path() + " is not a directory");
+    String dir = Workspace.files(context).directory(input.path() == null || input.path().isBlank() ? "." : input.path());
+    if (dir == null) return ToolResult.error(input.path() + " is not a directory");
     PathMatcher matcher;
     try {
       matcher = FileSystems.getDefault().getPathMatcher("glob:" + input.pattern());
