@@ -16,7 +16,6 @@ import sandboxexecutor.git.CloneResult;
 import sandboxexecutor.git.GitClone;
 import sandboxexecutor.git.GitDiff;
 import sandboxexecutor.git.RepoUrl;
-import sandboxexecutor.instances.InstanceSettings;
 import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.net.UrlGuard;
@@ -197,7 +196,7 @@ public final class SandboxMode {
    * The operator's limits, lowered by the instance's caps, then where the request asks; a request can never
    * raise one.
    */
-  SandboxLimits limits(SandboxRequest.LimitOverrides o, InstanceSettings.SandboxCaps instance) {
+  SandboxLimits limits(SandboxRequest.LimitOverrides o, SandboxRequest.LimitOverrides instance) {
     var s = config.sandbox();
     return new SandboxLimits(
         Duration.ofMillis(cap("command_timeout_ms", o.commandTimeoutMs(), s.commandTimeout().toMillis(), instance.commandTimeoutMs())),
