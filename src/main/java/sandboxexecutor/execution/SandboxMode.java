@@ -16,7 +16,6 @@ import sandboxexecutor.git.CloneResult;
 import sandboxexecutor.git.GitClone;
 import sandboxexecutor.git.GitDiff;
 import sandboxexecutor.git.RepoUrl;
-import sandboxexecutor.instances.InstanceSettings;
 import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.net.UrlGuard;
@@ -38,6 +37,8 @@ import sandboxexecutor.sandbox.SandboxSpec;
 public final class SandboxMode {
   private static final int MAX_DIFF_BYTES = 5 << 20;
   private static final Duration DIFF_TIMEOUT = Duration.ofSeconds(60);
+  /** Characters of a setup or verify command's output kept in the result. */
+  private static final int MAX_COMMAND_OUTPUT = 20_000;
 
   private final Config config;
   private final SandboxBackend backend;
@@ -188,16 +189,20 @@ public final class SandboxMode {
     return sandbox.run(new Command(List.of("bash", "-c", script), null, Map.of(), null, timeout));
   }
 
+  /** Stdout, then stderr; when long, the end is kept (where failures are reported) after a marker, as in OutputTail. */
   private static String output(CommandResult result) {
-    String out = result.stdout() + (result.stderr().isEmpty() ? "" : "\n[stderr]\n" + result.stderr());
-    return TranscriptLog.truncate(out.length() > 20_000 ? out.substring(out.length() - 20_000) : out);
+    String out = (result.stdout() + (result.stderr().isEmpty() ? "" : "\n[stderr]\n" + result.stderr())).strip();
+    if (out.length() <= MAX_COMMAND_OUTPUT) return out;
+    int cut = out.length() - MAX_COMMAND_OUTPUT;
+    if (Character.isLowSurrogate(out.charAt(cut))) cut++;   // do not start in the middle of a character
+    return "[... " + cut + " characters truncated ...]\n" + out.substring(cut);
   }
 
   /**
    * The operator's limits, lowered by the instance's caps, then where the request asks; a request can never
    * raise one.
    */
-  SandboxLimits limits(SandboxRequest.LimitOverrides o, InstanceSettings.SandboxCaps instance) {
+  SandboxLimits limits(SandboxRequest.LimitOverrides o, SandboxRequest.LimitOverrides instance) {
     var s = config.sandbox();
     return new SandboxLimits(
         Duration.ofMillis(cap("command_timeout_ms", o.commandTimeoutMs(), s.commandTimeout().toMillis(), instance.commandTimeoutMs())),

@@ -44,7 +44,7 @@ public final class TranscriptLog {
     return log.toString();
   }
 
-  static String truncate(String s) {
+  private static String truncate(String s) {
     String text = s.strip();
     if (text.length() <= MAX_OUTPUT) return text;
     return text.substring(0, MAX_OUTPUT) + " [... " + (text.length() - MAX_OUTPUT) + " more characters]";

@@ -150,10 +150,7 @@ public final class RequestReader {
     JsonFields l = o.object("limits");
     var limits = SandboxRequest.LimitOverrides.NONE;
     if (l != null) {
-      limits = new SandboxRequest.LimitOverrides(l.integer("command_timeout_ms", 1_000, 86_400_000),
-          l.integer("memory_mb", 16, 1 << 20), l.integer("max_processes", 8, 100_000),
-          l.integer("cpu_seconds", 1, 86_400), l.integer("max_file_mb", 1, 1 << 20),
-          l.integer("max_output_bytes", 1_000, 100_000_000));
+      limits = SandboxRequest.LimitOverrides.read(f -> l.integer(f.name(), f.min(), f.max()));
       l.rejectUnknown();
     }
     var options = options(o);

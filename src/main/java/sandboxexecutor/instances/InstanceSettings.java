@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import sandboxexecutor.config.ModelCatalog;
+import sandboxexecutor.protocol.SandboxRequest.LimitOverrides;
 
 /**
  * What one instance (tenant) may do, as the operator configured it. Every field is optional (null: no instance
@@ -28,27 +30,22 @@ public record InstanceSettings(
     Integer maxTurns,
     Double maxBudgetUsd,
     String systemPromptAppend,
-    SandboxCaps sandboxLimits) {
+    LimitOverrides sandboxLimits) {
 
   /** No instance rules: the service's defaults. */
-  public static final InstanceSettings NONE = new InstanceSettings(null, null, null, null, null, null, null, SandboxCaps.NONE);
-
-  public record SandboxCaps(Long commandTimeoutMs, Long memoryMb, Long maxProcesses, Long cpuSeconds, Long maxFileMb,
-                            Long maxOutputBytes) {
-    public static final SandboxCaps NONE = new SandboxCaps(null, null, null, null, null, null);
-  }
+  public static final InstanceSettings NONE = new InstanceSettings(null, null, null, null, null, null, null, LimitOverrides.NONE);
 
   public InstanceSettings {
     allowedModels = allowedModels == null ? null : List.copyOf(allowedModels);
     allowedTools = allowedTools == null ? null : List.copyOf(allowedTools);
     defaultTools = defaultTools == null ? null : List.copyOf(defaultTools);
-    sandboxLimits = sandboxLimits == null ? SandboxCaps.NONE : sandboxLimits;
+    sandboxLimits = sandboxLimits == null ? LimitOverrides.NONE : sandboxLimits;
   }
 
   private static final Set<String> FIELDS = Set.of("allowed_models", "default_model", "allowed_tools", "default_tools",
       "max_turns", "max_budget_usd", "system_prompt_append", "sandbox_limits");
-  private static final Set<String> LIMIT_FIELDS = Set.of("command_timeout_ms", "memory_mb", "max_processes",
-      "cpu_seconds", "max_file_mb", "max_output_bytes");
+  private static final Set<String> LIMIT_FIELDS =
+      LimitOverrides.FIELDS.stream().map(LimitOverrides.Field::name).collect(Collectors.toUnmodifiableSet());
 
   /**
    * Reads one instance's settings strictly: an unknown field, a wrong type, an unknown model or tool is an
@@ -84,15 +81,13 @@ public record InstanceSettings(
       maxBudget = budget.asDouble();
     }
     String append = text(node, "system_prompt_append", where);
-    SandboxCaps caps = SandboxCaps.NONE;
+    LimitOverrides caps = LimitOverrides.NONE;
     JsonNode limits = node.get("sandbox_limits");
     if (limits != null && !limits.isNull()) {
       String w = where + ".sandbox_limits";
       if (!limits.isObject()) throw new IllegalArgumentException(w + ": expected an object");
       unknown(limits, LIMIT_FIELDS, w);
-      caps = new SandboxCaps(number(limits, "command_timeout_ms", w, 1_000, 86_400_000), number(limits, "memory_mb", w, 16, 1 << 20),
-          number(limits, "max_processes", w, 8, 100_000), number(limits, "cpu_seconds", w, 1, 86_400),
-          number(limits, "max_file_mb", w, 1, 1 << 20), number(limits, "max_output_bytes", w, 1_000, 100_000_000));
+      caps = LimitOverrides.read(f -> number(limits, f.name(), w, f.min(), f.max()));
     }
     return new InstanceSettings(allowedModels, defaultModel, allowedTools, defaultTools,
         maxTurns == null ? null : maxTurns.intValue(), maxBudget, append, caps);

@@ -14,12 +14,6 @@ public record CommandResult(int exitCode, String stdout, String stderr, boolean 
     reason = reason == null ? "" : reason;
   }
 
-  /** A result without a reason, as before {@code reason} existed. */
-  public CommandResult(int exitCode, String stdout, String stderr, boolean truncated, Termination termination,
-                       Duration elapsed) {
-    this(exitCode, stdout, stderr, truncated, termination, elapsed, "");
-  }
-
   public enum Termination {
     /** The command exited by itself (any exit code). */
     EXITED,

@@ -17,12 +17,11 @@ public final class OutputTail {
   }
 
   public void append(byte[] bytes, int offset, int length) {
-    if (length >= ring.length) {
-      System.arraycopy(bytes, offset + length - ring.length, ring, 0, ring.length);
-      total += length;
-      // the ring now holds exactly the last capacity bytes starting at index (total % capacity)
-      rotateTo((int) (total % ring.length));
-      return;
+    if (length > ring.length) {   // only the last capacity bytes can stay: count the rest as dropped
+      int skipped = length - ring.length;
+      offset += skipped;
+      total += skipped;
+      length = ring.length;
     }
     int start = (int) (total % ring.length);
     int first = Math.min(length, ring.length - start);
@@ -51,13 +50,5 @@ public final class OutputTail {
     long dropped = total - ring.length + skip;
     return "[... " + dropped + " bytes truncated ...]\n"
         + new String(tail, skip, tail.length - skip, StandardCharsets.UTF_8);
-  }
-
-  /** Lays the ring out so that the oldest byte sits at {@code start}, as {@link #append} expects. */
-  private void rotateTo(int start) {
-    if (start == 0) return;
-    byte[] copy = ring.clone();
-    System.arraycopy(copy, 0, ring, start, ring.length - start);
-    System.arraycopy(copy, ring.length - start, ring, 0, start);
   }
 }

@@ -8,8 +8,6 @@ import java.nio.file.Path;
  * {@link #run} returns; {@link #close} removes the workspace (unless the operator keeps workspaces).
  */
 public interface Sandbox extends AutoCloseable {
-  String id();
-
   /** The workspace as processes inside the sandbox see it, for example {@code /workspace}. */
   String workdir();
 

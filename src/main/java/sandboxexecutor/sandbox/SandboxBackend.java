@@ -4,9 +4,6 @@ import java.io.IOException;
 
 /** Makes sandboxes of one kind (bubblewrap now; docker and kubernetes later). */
 public interface SandboxBackend {
-  /** The SANDBOX_BACKEND name, e.g. "bwrap". */
-  String name();
-
   /** Whether sandboxes can be made on this machine now, and if not, how to fix it. Cheap; cached by callers. */
   Availability availability();
 

@@ -82,18 +82,19 @@ public final class SandboxFiles {
   }
 
   public boolean exists(String path) throws IOException, InterruptedException {
-    return test(path, "-e");
+    return test(path, "-e") != null;
   }
 
-  public boolean isDirectory(String path) throws IOException, InterruptedException {
+  /** What {@link #resolve} answers, when that is a directory (else null): one sandbox run, not two. */
+  public String directory(String path) throws IOException, InterruptedException {
     return test(path, "-d");
   }
 
-  private boolean test(String path, String flag) throws IOException, InterruptedException {
+  /** The real path when {@code test flag} holds for it, null when not; refused when outside the workdir. */
+  private String test(String path, String flag) throws IOException, InterruptedException {
     CommandResult result = sandbox.run(script(TEST, path, flag));
-    if (result.termination() == CommandResult.Termination.EXITED && result.exitCode() == 1) return false;
-    fields(path, result, null);
-    return true;
+    if (result.termination() == CommandResult.Termination.EXITED && result.exitCode() == 1) return null;
+    return fields(path, result, null).getFirst();
   }
 
   private Command script(String script, String path, String... more) {

@@ -144,6 +144,18 @@ class SandboxExecuteTest {
   }
 
   @Test
+  void a_long_verify_output_keeps_its_end_where_the_failure_is() {
+    t.claude.reply(endTurn("done"));
+    var r = t.post("/execute", Map.of("task", "nothing", "options", Map.of("verify", "seq 1 10000; echo 'FAILED: the last line'; exit 1")));
+    assertEquals(200, r.status(), r.raw());
+    String output = r.json().get("verification").get("output").asText();   // 48,915 characters without the cut
+    assertTrue(output.endsWith("\n9999\n10000\nFAILED: the last line"), output);
+    assertTrue(output.startsWith("[... 28915 characters truncated ...]\n"), output);
+    assertEquals("[... 28915 characters truncated ...]\n".length() + 20_000, output.length());
+    t.claude.assertDone();
+  }
+
+  @Test
   void setup_commands_run_before_the_agent_and_a_failing_one_stops_the_execution() {
     t.claude.reply(toolUse("b1", "Bash", Map.of("command", "cat prepared.txt")), endTurn("read it"));
     var r = t.post("/execute", Map.of("task", "read", "options", Map.of("setup", List.of("echo ready > prepared.txt"))));

@@ -3,6 +3,7 @@ package sandboxexecutor.sandbox;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,7 @@ class SandboxFilesTest {
     assertThrows(AccessDeniedException.class, () -> files.read("../../etc/passwd", 1_000_000));
     assertThrows(AccessDeniedException.class, () -> files.write("/tmp/elsewhere", new byte[1]));
     assertThrows(AccessDeniedException.class, () -> files.exists("/usr/bin/env"));
+    assertThrows(AccessDeniedException.class, () -> files.directory("/usr"));
   }
 
   @Test
@@ -131,11 +133,11 @@ class SandboxFilesTest {
   }
 
   @Test
-  void exists_and_is_directory_answer_inside_the_sandbox() throws Exception {
+  void exists_and_directory_answer_inside_the_sandbox() throws Exception {
     files.write("dir/f", new byte[0]);
     assertTrue(files.exists("dir/f"));
-    assertTrue(files.isDirectory("dir"));
-    assertFalse(files.isDirectory("dir/f"));
+    assertEquals("/workspace/dir", files.directory("./dir/../dir"));
+    assertNull(files.directory("dir/f"));
     assertFalse(files.exists("dir/missing"));
   }
 }

@@ -52,11 +52,6 @@ public final class BwrapBackend implements SandboxBackend {
     this.tools = new BwrapPolicy.Tools(findTool("setpriv"), findTool("prlimit"), settings.bwrap());
   }
 
-  @Override
-  public String name() {
-    return "bwrap";
-  }
-
   /** Probes once (a real sandbox running {@code true}); later calls return the cached answer. */
   @Override
   public Availability availability() {
@@ -91,7 +86,7 @@ public final class BwrapBackend implements SandboxBackend {
           Files.setAttribute(dir, "unix:gid", runAs.get().gid(), LinkOption.NOFOLLOW_LINKS);
         }
       }
-      var policy = new BwrapPolicy(tools(), workspace, tmp, emptyDir(), WORKDIR, runAs, etcEntries(), spec.limits(),
+      var policy = new BwrapPolicy(tools, workspace, tmp, emptyDir(), WORKDIR, runAs, etcEntries(), spec.limits(),
           spec.network(), spec.env());
       return new BwrapSandbox(spec.id(), hostRoot, policy, settings.keepWorkspaces(), release);
     } catch (IOException | RuntimeException e) {
@@ -106,8 +101,8 @@ public final class BwrapBackend implements SandboxBackend {
   }
 
   private Availability probe() {
-    for (Path tool : List.of(settings.bwrap(), tools().prlimit(), tools().setpriv())) {
-      if (tool == tools().setpriv() && !serviceIsRoot) continue;
+    for (Path tool : List.of(settings.bwrap(), tools.prlimit(), tools.setpriv())) {
+      if (tool == tools.setpriv() && !serviceIsRoot) continue;
       if (!Files.isExecutable(tool)) return new Availability(false, missing(tool));
     }
     var spec = new SandboxSpec("probe-" + UUID.randomUUID(), SandboxLimits.DEFAULTS, false, java.util.Map.of());
@@ -146,10 +141,6 @@ public final class BwrapBackend implements SandboxBackend {
       hint = "bwrap could not start a sandbox";
     }
     return hint + " (bwrap said: " + (stderr.isEmpty() ? "nothing" : stderr) + ")";
-  }
-
-  private BwrapPolicy.Tools tools() {
-    return tools;
   }
 
   /** The root and an empty read-only directory in it; the root is o+x so sandbox uids can reach their dirs. */

@@ -48,11 +48,6 @@ public final class BwrapSandbox implements Sandbox {
   }
 
   @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
   public String workdir() {
     return policy.workdir();
   }

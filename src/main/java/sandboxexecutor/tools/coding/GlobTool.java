@@ -39,12 +39,13 @@ public final class GlobTool implements Tool {
   @Override
   public ToolResult call(JsonNode json, ToolContext context) throws Exception {
     var input = Json.MAPPER.treeToValue(json, Input.class);
-    var files = Workspace.files(context);
-    String dir = files.resolve(input.path() == null || input.path().isBlank() ? "." : input.path());
-    if (!files.isDirectory(dir)) return ToolResult.error(input.path() + " is not a directory");
+    String dir = Workspace.files(context).directory(input.path() == null || input.path().isBlank() ? "." : input.path());
+    if (dir == null) return ToolResult.error(input.path() + " is not a directory");
     PathMatcher matcher;
+    PathMatcher topLevel;
     try {
       matcher = FileSystems.getDefault().getPathMatcher("glob:" + input.pattern());
+      topLevel = topLevel(input.pattern());
     } catch (IllegalArgumentException e) {
       return ToolResult.error("Invalid glob pattern: " + e.getMessage());
     }
@@ -60,7 +61,7 @@ public final class GlobTool implements Tool {
       int tab = line.indexOf('\t');
       if (tab < 0) continue;
       String rel = line.substring(tab + 1);
-      if (matches(matcher, input.pattern(), rel)) hits.add(new Hit(Double.parseDouble(line.substring(0, tab)), rel));
+      if (matches(matcher, topLevel, rel)) hits.add(new Hit(Double.parseDouble(line.substring(0, tab)), rel));
     }
     if (hits.isEmpty()) return ToolResult.ok("No files found");
     hits.sort(Comparator.comparingDouble(Hit::mtime).reversed().thenComparing(Hit::path));
@@ -71,10 +72,16 @@ public final class GlobTool implements Tool {
     return ToolResult.ok(out.toString());
   }
 
-  /** Java globs need a directory for {@code **}/; as in other glob tools, {@code **}/x also matches x at the top. */
-  static boolean matches(PathMatcher matcher, String pattern, String relative) {
+  /**
+   * Java globs need a directory for {@code **}/; as in other glob tools, {@code **}/x also matches x at the top:
+   * the matcher for x, or null when the pattern does not start with {@code **}/.
+   */
+  private static PathMatcher topLevel(String pattern) {
+    return pattern.startsWith("**/") ? FileSystems.getDefault().getPathMatcher("glob:" + pattern.substring(3)) : null;
+  }
+
+  private static boolean matches(PathMatcher matcher, PathMatcher topLevel, String relative) {
     Path path = Path.of(relative);
-    if (matcher.matches(path)) return true;
-    return pattern.startsWith("**/") && FileSystems.getDefault().getPathMatcher("glob:" + pattern.substring(3)).matches(path);
+    return matcher.matches(path) || topLevel != null && topLevel.matches(path);
   }
 }
