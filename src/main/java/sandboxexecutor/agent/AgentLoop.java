@@ -87,15 +87,8 @@ public final class AgentLoop {
       int numTurns,
       double costUsd,
       JsonNode usage,
-      Map<String, JsonNode> modelUsage,
-      long durationMs,
       long apiDurationMs,
-      List<TodoList.Todo> todos) {
-
-    public SdkMessage.Result resultMessage() {
-      return (SdkMessage.Result) messages.get(messages.size() - 1);
-    }
-  }
+      List<TodoList.Todo> todos) {}
 
   /** Receives transcript messages as they happen, and raw stream events for callers that want partial text. */
   public interface Listener {
@@ -166,12 +159,12 @@ public final class AgentLoop {
       long durationMs = (System.nanoTime() - started) / 1_000_000;
       long apiMs = apiNanos.get() / 1_000_000;
       String error = StopReason.describe(stop);
+      double cost = ledger.totalCostUsd();
+      JsonNode usage = ledger.usageJson();
       emit(new SdkMessage.Result(StopReason.subtype(stop), error != null, durationMs, apiMs, turns, text,
-          stop instanceof StopReason.EndTurn end ? end.apiStopReason() : null, ledger.totalCostUsd(),
-          ledger.usageJson(), ledger.modelUsageJson(), List.copyOf(denials),
-          error == null ? null : List.of(error), uuid(), run.sessionId()));
-      return new Outcome(stop, List.copyOf(messages), text, turns, ledger.totalCostUsd(), ledger.usageJson(),
-          ledger.modelUsageJson(), durationMs, apiMs, todos.get());
+          stop instanceof StopReason.EndTurn end ? end.apiStopReason() : null, cost, usage, ledger.modelUsageJson(),
+          List.copyOf(denials), error == null ? null : List.of(error), uuid(), run.sessionId()));
+      return new Outcome(stop, List.copyOf(messages), text, turns, cost, usage, apiMs, todos.get());
     }
 
     private StopReason loop() throws ClaudeTurns.Stopped, InterruptedException {
