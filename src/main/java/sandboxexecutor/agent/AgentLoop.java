@@ -35,7 +35,6 @@ import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
 import sandboxexecutor.protocol.SdkMessage;
 import sandboxexecutor.protocol.StopReason;
-import sandboxexecutor.sandbox.OutputListener;
 import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.ModelAccess;
 import sandboxexecutor.tools.TodoList;
@@ -171,10 +170,8 @@ public final class AgentLoop {
       var toolParams = toolParams(run.tools());
       Map<String, Tool> available = new LinkedHashMap<>();
       run.tools().forEach(t -> available.put(t.name(), t));
-      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, modelAccess(run.trace()),
-          OutputListener.NONE);
-      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, this::modelAccess, control, denials,
-          listener, metrics, tracing, run.trace());
+      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), run.sandbox(), todos, this::modelAccess,
+          control, denials, listener, metrics, tracing, run.trace());
       while (true) {
         var params = MessageCreateParams.builder()
             .model(run.modelId())
