@@ -35,7 +35,6 @@ import sandboxexecutor.protocol.ExecutorException;
 import sandboxexecutor.protocol.Json;
 import sandboxexecutor.protocol.SdkMessage;
 import sandboxexecutor.protocol.StopReason;
-import sandboxexecutor.sandbox.OutputListener;
 import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.ModelAccess;
 import sandboxexecutor.tools.TodoList;
@@ -87,15 +86,8 @@ public final class AgentLoop {
       int numTurns,
       double costUsd,
       JsonNode usage,
-      Map<String, JsonNode> modelUsage,
-      long durationMs,
       long apiDurationMs,
-      List<TodoList.Todo> todos) {
-
-    public SdkMessage.Result resultMessage() {
-      return (SdkMessage.Result) messages.get(messages.size() - 1);
-    }
-  }
+      List<TodoList.Todo> todos) {}
 
   /** Receives transcript messages as they happen, and raw stream events for callers that want partial text. */
   public interface Listener {
@@ -166,22 +158,20 @@ public final class AgentLoop {
       long durationMs = (System.nanoTime() - started) / 1_000_000;
       long apiMs = apiNanos.get() / 1_000_000;
       String error = StopReason.describe(stop);
+      double cost = ledger.totalCostUsd();
+      JsonNode usage = ledger.usageJson();
       emit(new SdkMessage.Result(StopReason.subtype(stop), error != null, durationMs, apiMs, turns, text,
-          stop instanceof StopReason.EndTurn end ? end.apiStopReason() : null, ledger.totalCostUsd(),
-          ledger.usageJson(), ledger.modelUsageJson(), List.copyOf(denials),
-          error == null ? null : List.of(error), uuid(), run.sessionId()));
-      return new Outcome(stop, List.copyOf(messages), text, turns, ledger.totalCostUsd(), ledger.usageJson(),
-          ledger.modelUsageJson(), durationMs, apiMs, todos.get());
+          stop instanceof StopReason.EndTurn end ? end.apiStopReason() : null, cost, usage, ledger.modelUsageJson(),
+          List.copyOf(denials), error == null ? null : List.of(error), uuid(), run.sessionId()));
+      return new Outcome(stop, List.copyOf(messages), text, turns, cost, usage, apiMs, todos.get());
     }
 
     private StopReason loop() throws ClaudeTurns.Stopped, InterruptedException {
       var toolParams = toolParams(run.tools());
       Map<String, Tool> available = new LinkedHashMap<>();
       run.tools().forEach(t -> available.put(t.name(), t));
-      var context = new ToolContext(run.sessionId(), control.deadline(), run.sandbox(), todos, modelAccess(run.trace()),
-          OutputListener.NONE);
-      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), context, this::modelAccess, control, denials,
-          listener, metrics, tracing, run.trace());
+      var toolCalls = new ToolCalls(available, run.registry(), run.readOnly(), run.sandbox(), todos, this::modelAccess,
+          control, denials, listener, metrics, tracing, run.trace());
       while (true) {
         var params = MessageCreateParams.builder()
             .model(run.modelId())

@@ -14,7 +14,6 @@ import sandboxexecutor.instances.InstanceSettings;
 import sandboxexecutor.protocol.ErrorCode;
 import sandboxexecutor.protocol.ExecuteOptions;
 import sandboxexecutor.protocol.ExecutorException;
-import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.Tool;
 import sandboxexecutor.tools.ToolRegistry;
 
@@ -29,9 +28,7 @@ public final class RunSetup {
   /**
    * Who runs: the instance's settings, and the trace the execution's spans go under (its own span once accepted).
    */
-  public record Caller(String instanceId, InstanceSettings instance, Context trace) {
-    public static final Caller DEFAULT = new Caller("default", InstanceSettings.NONE, Context.root());
-  }
+  public record Caller(String instanceId, InstanceSettings instance, Context trace) {}
 
   private final Config config;
 
@@ -92,9 +89,9 @@ public final class RunSetup {
     }
   }
 
-  /** @param readOnly plan mode: only read-only tools run */
-  public AgentLoop.Run plan(String requestId, String prompt, ExecuteOptions options, Mode mode, boolean readOnly,
-                            String permissionMode, String cwd, Optional<Sandbox> sandbox, Caller caller) {
+  /** A run without its sandbox: sandbox mode adds it with {@link AgentLoop.Run#withSandbox} once it exists. */
+  public AgentLoop.Run plan(String requestId, String prompt, ExecuteOptions options, Mode mode, String permissionMode,
+                            String cwd, Caller caller) {
     check(options, caller);
     InstanceSettings instance = caller.instance();
     String modelId = config.models().resolve(requestedModel(options, instance));
@@ -112,8 +109,9 @@ public final class RunSetup {
     int maxTurns = options.maxTurns() != null ? options.maxTurns()
         : instance.maxTurns() != null ? Math.min(mode.defaultMaxTurns(), instance.maxTurns()) : mode.defaultMaxTurns();
     Double budget = options.maxBudgetUsd() != null ? options.maxBudgetUsd() : instance.maxBudgetUsd();
+    boolean readOnly = "plan".equals(permissionMode); // plan mode: only read-only tools run
     return new AgentLoop.Run(requestId, prompt, system, modelId, tools, mode.tools(), readOnly, permissionMode,
-        maxTurns, budget, maxTokens, timeoutMs, cwd, sandbox, caller.trace());
+        maxTurns, budget, maxTokens, timeoutMs, cwd, Optional.empty(), caller.trace());
   }
 
   /** The request's tools, else the instance's defaults (those this mode has), else the mode's; never beyond allowed_tools. */

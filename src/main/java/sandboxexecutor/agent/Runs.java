@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The clocks of live executions: {@link #start} gives each a {@link RunControl} whose deadline fires on one
- * scheduler thread, and shutdown can stop them all. The executions themselves run on their callers' threads.
+ * scheduler thread. The executions themselves run on their callers' threads.
  */
 public final class Runs implements AutoCloseable {
   private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -31,20 +31,6 @@ public final class Runs implements AutoCloseable {
   public void finish(RunControl control) {
     var timer = live.remove(control);
     if (timer != null) timer.cancel(false);
-  }
-
-  /** Stops every live execution (each records why) and waits for them to end, at most {@code grace}. */
-  public void stopAll(RunControl.Cause cause, Duration grace) {
-    live.keySet().forEach(c -> c.stop(cause));
-    long until = System.nanoTime() + grace.toNanos();
-    while (!live.isEmpty() && System.nanoTime() < until) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -15,7 +16,9 @@ import sandboxexecutor.observability.LogContext;
 import sandboxexecutor.observability.Metrics;
 import sandboxexecutor.observability.Tracing;
 import sandboxexecutor.protocol.SdkMessage.PermissionDenial;
+import sandboxexecutor.sandbox.Sandbox;
 import sandboxexecutor.tools.ModelAccess;
+import sandboxexecutor.tools.TodoList;
 import sandboxexecutor.tools.Tool;
 import sandboxexecutor.tools.ToolContext;
 import sandboxexecutor.tools.ToolRegistry;
@@ -35,7 +38,8 @@ final class ToolCalls {
   private final Map<String, Tool> available;
   private final ToolRegistry registry;
   private final boolean readOnlyMode;
-  private final ToolContext context;
+  private final Optional<Sandbox> sandbox;
+  private final TodoList todos;
   private final Function<Context, ModelAccess> models;
   private final RunControl control;
   private final List<PermissionDenial> denials;
@@ -48,14 +52,15 @@ final class ToolCalls {
    * @param models a tool's model calls, traced under the span given
    * @param trace  the parent of the tool spans; passed along, since tools run on threads of their own
    */
-  ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, ToolContext context,
-            Function<Context, ModelAccess> models, RunControl control, List<PermissionDenial> denials,
+  ToolCalls(Map<String, Tool> available, ToolRegistry registry, boolean readOnlyMode, Optional<Sandbox> sandbox,
+            TodoList todos, Function<Context, ModelAccess> models, RunControl control, List<PermissionDenial> denials,
             AgentLoop.Listener listener, Metrics metrics, Tracing tracing, Context trace) {
     this.metrics = metrics;
     this.available = available;
     this.registry = registry;
     this.readOnlyMode = readOnlyMode;
-    this.context = context;
+    this.sandbox = sandbox;
+    this.todos = todos;
     this.models = models;
     this.control = control;
     this.denials = denials;
@@ -125,9 +130,9 @@ final class ToolCalls {
       return ToolResult.error("Invalid input for " + call.name() + ": " + invalid.get() + ". Fix the input and call it again.");
     }
     try {
-      var own = context.forCall(models.apply(trace),
+      var context = new ToolContext(control.deadline(), sandbox, todos, models.apply(trace),
           (stream, chunk) -> listener.onToolOutput(call.id(), stream.name().toLowerCase(), chunk));
-      return capped(tool.call(call.input(), own));
+      return capped(tool.call(call.input(), context));
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {

@@ -232,11 +232,15 @@ public final class Executions implements AutoCloseable {
   public boolean cancel(String id) {
     Live execution = live.get(id);
     if (execution == null) return false;
+    stop(execution, RunControl.Cause.CANCELLED);
+    return true;
+  }
+
+  private static void stop(Live execution, RunControl.Cause cause) {
     execution.cancelRequested = true;
     RunControl control = execution.control;
-    if (control != null) control.stop(RunControl.Cause.CANCELLED);
+    if (control != null) control.stop(cause);
     else execution.thread.interrupt(); // still waiting for a slot
-    return true;
   }
 
   private static ExecutionMode mode(ModeRequest request) {
@@ -335,15 +339,19 @@ public final class Executions implements AutoCloseable {
   private void finish(Live execution, Finished finished) {
     String id = execution.id;
     Map<String, Object> payload = finished.body() != null ? finished.body() : finished.error().body(id);
-    Map<String, String> artifacts = new LinkedHashMap<>();
+    String resultKey = ObjectStore.artifactKey(id, "result.json");
+    Completion completion = completion(finished, payload,
+        Map.of("result", resultKey, "events", ObjectStore.artifactKey(id, "events.ndjson")));
     try {
-      artifacts.putAll(storeArtifacts(id, payload));
-      store.finish(id, completion(finished, payload, artifacts));
+      // One object holds the whole final payload (transcript, logs, diff): one write on the hot path, and
+      // GET /executions/{id} reads the parts back from it.
+      objects.put(resultKey, bytes(payload), "application/json");
+      store.finish(id, completion);
     } catch (RuntimeException e) {
       log.error("could not record the end of execution {}", id, e);
       store.finish(id, Completion.failed(finished.status(), clock.instant(), "INTERNAL_ERROR", "Recording the result failed: " + e));
     } finally {
-      ended(execution, finished, payload);
+      ended(execution, finished, completion);
       var event = new LinkedHashMap<String, Object>();
       event.put("type", finished.error() == null ? "result" : "error");
       event.putAll(payload);
@@ -361,26 +369,15 @@ public final class Executions implements AutoCloseable {
     }
   }
 
-  private void ended(Live execution, Finished finished, Map<String, Object> payload) {
+  private void ended(Live execution, Finished finished, Completion completion) {
     String mode = mode(execution.submission.request()).name().toLowerCase(java.util.Locale.ROOT);
     Duration took = Duration.ofNanos(System.nanoTime() - execution.acceptedNanos);
-    Completion completion = completion(finished, payload, Map.of());
     metrics.executionEnded(mode, finished.status().wire(), took, completion.numTurns());
     try (var span = execution.span) {
       span.executionEnded(finished.status().wire(), completion.numTurns(), completion.costUsd(), completion.errorCode());
     }
     log.info("execution ended: {} {} in {} ms{}", mode, finished.status().wire(), took.toMillis(),
         finished.error() == null ? "" : " (" + finished.error().code() + ")");
-  }
-
-  /**
-   * One object per execution holds the whole final payload (transcript, logs, diff): one write on the hot path,
-   * and {@code GET /executions/{id}} reads the parts back from it.
-   */
-  private Map<String, String> storeArtifacts(String id, Map<String, Object> payload) {
-    String key = ObjectStore.artifactKey(id, "result.json");
-    objects.put(key, bytes(payload), "application/json");
-    return Map.of("result", key, "events", ObjectStore.artifactKey(id, "events.ndjson"));
   }
 
   private void persistEvents(Live execution) {
@@ -436,12 +433,7 @@ public final class Executions implements AutoCloseable {
     closing = true;
     long until = System.nanoTime() + config.dispatch().shutdownGrace().toNanos();
     while (!live.isEmpty() && System.nanoTime() < until) sleep(20);
-    live.values().forEach(execution -> {
-      execution.cancelRequested = true;
-      RunControl control = execution.control;
-      if (control != null) control.stop(RunControl.Cause.SHUTDOWN);
-      else execution.thread.interrupt();
-    });
+    live.values().forEach(execution -> stop(execution, RunControl.Cause.SHUTDOWN));
     long hardStop = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!live.isEmpty() && System.nanoTime() < hardStop) sleep(20);
     if (!live.isEmpty()) log.error("{} executions did not end within 20 s of being cancelled", live.size());

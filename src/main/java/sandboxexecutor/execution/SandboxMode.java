@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.RunControl;
 import sandboxexecutor.agent.RunSetup;
@@ -69,9 +68,8 @@ public final class SandboxMode {
     RepoUrl repo = request.repo() == null ? null : RepoUrl.parse("repo", request.repo(), guard, config.githubUrl());
     if (repo == null && request.branch() != null) throw ExecutorException.invalid("branch needs repo");
     SandboxLimits limits = limits(request.limits(), caller.instance().sandboxLimits());
-    boolean plan = request.permissionMode() == SandboxRequest.PermissionMode.PLAN;
-    var run = setup.plan(id, request.task(), request.options(), mode, plan, request.permissionMode().wireName,
-        "/workspace", Optional.empty(), caller);
+    var run = setup.plan(id, request.task(), request.options(), mode, request.permissionMode().wireName, "/workspace",
+        caller);
     var availability = backend.availability();
     if (!availability.usable()) {
       throw new ExecutorException(ErrorCode.SANDBOX_UNAVAILABLE, "Sandbox mode is unavailable on this server: "

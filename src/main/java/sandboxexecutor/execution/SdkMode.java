@@ -1,7 +1,6 @@
 package sandboxexecutor.execution;
 
 import java.util.Map;
-import java.util.Optional;
 import sandboxexecutor.agent.AgentLoop;
 import sandboxexecutor.agent.RunSetup;
 import sandboxexecutor.agent.RunControl;
@@ -22,7 +21,7 @@ public final class SdkMode {
   public Map<String, Object> run(String id, SdkRequest request, RunSetup.Caller caller, RunControl control,
                                  AgentLoop.Listener listener) {
     long started = System.nanoTime();
-    var run = setup.plan(id, request.prompt(), request.options(), mode, false, "default", "/", Optional.empty(), caller);
+    var run = setup.plan(id, request.prompt(), request.options(), mode, "default", "/", caller);
     var outcome = loop.run(run, control, listener);
     String model = setup.requestedModel(request.options(), caller.instance());
     return ResultBody.of(id, outcome, null, Map.of(), ResultBody.metadata(started, outcome, run, model));

@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import sandboxexecutor.auth.Access;
 import sandboxexecutor.auth.Authenticator;
@@ -42,6 +43,19 @@ public final class AccessFilter {
   static Caller caller(Context ctx) {
     Caller caller = ctx.attribute(CALLER);
     return caller == null ? new Caller.Anonymous() : caller;
+  }
+
+  /**
+   * The instance the caller's key acts for, if it has one. An {@code instance_id} the request names must be that
+   * one: another is refused rather than silently replaced, so a misconfigured client finds out.
+   */
+  static Optional<String> ownInstance(Context ctx, Optional<String> named) {
+    Optional<String> own = caller(ctx).instanceId();
+    if (own.isPresent() && named.isPresent() && !own.get().equals(named.get())) {
+      throw new ExecutorException(ErrorCode.FORBIDDEN, "instance_id: this API key acts for instance '" + own.get()
+          + "'; leave instance_id out or set it to that");
+    }
+    return own;
   }
 
   private void before(Context ctx) {

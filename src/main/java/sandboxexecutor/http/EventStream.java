@@ -56,7 +56,6 @@ final class EventStream {
           last = event.id();
         }
         out.flush();
-        if (batch.complete() && batch.events().isEmpty()) return true;
       }
     } catch (IOException e) {
       return false;

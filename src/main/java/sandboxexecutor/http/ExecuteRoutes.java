@@ -3,6 +3,7 @@ package sandboxexecutor.http;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import sandboxexecutor.auth.Caller;
 import sandboxexecutor.auth.Quotas;
 import sandboxexecutor.config.Config;
@@ -52,7 +53,10 @@ public final class ExecuteRoutes {
     RequestContext.instance(submission.instanceId());
     requireApiKey();
     Caller caller = AccessFilter.caller(ctx);
-    submission = ownInstance(caller, submission);
+    // a body without instance_id reads as "default", which the caller did not name
+    Optional<String> named = submission.recordedRequest().has("instance_id") ? Optional.of(submission.instanceId())
+        : Optional.empty();
+    submission = AccessFilter.ownInstance(ctx, named).map(submission::withInstanceId).orElse(submission);
     String key = ctx.header("Idempotency-Key");
     if (key != null) {
       if (key.isBlank() || key.length() > 200) throw ExecutorException.invalid("Idempotency-Key must be 1 to 200 characters");
@@ -94,20 +98,6 @@ public final class ExecuteRoutes {
       return;
     }
     Server.json(ctx, 200, accepted.live().await());
-  }
-
-  /**
-   * A key's caller runs executions for the key's instance: a body {@code instance_id} naming another one is
-   * refused rather than silently replaced, so a misconfigured client finds out.
-   */
-  private static Submission ownInstance(Caller caller, Submission submission) {
-    if (caller.instanceId().isEmpty()) return submission;
-    String own = caller.instanceId().get();
-    if (submission.recordedRequest().has("instance_id") && !own.equals(submission.instanceId())) {
-      throw new ExecutorException(ErrorCode.FORBIDDEN, "instance_id: this API key acts for instance '" + own
-          + "'; leave instance_id out or set it to that");
-    }
-    return submission.withInstanceId(own);
   }
 
   private void requireApiKey() {

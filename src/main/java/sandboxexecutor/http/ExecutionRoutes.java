@@ -73,7 +73,7 @@ public final class ExecutionRoutes {
       if (ctx.queryParam("created_from") != null) query = query.withCreatedFrom(Instant.parse(ctx.queryParam("created_from")));
       if (ctx.queryParam("created_to") != null) query = query.withCreatedTo(Instant.parse(ctx.queryParam("created_to")));
       if (ctx.queryParam("cursor") != null) query = query.withCursor(ctx.queryParam("cursor"));
-      query = ownInstance(ctx, query);
+      query = AccessFilter.ownInstance(ctx, query.instanceId()).map(query::withInstanceId).orElse(query);
     } catch (NumberFormatException e) {
       throw ExecutorException.invalid("limit must be a whole number from 1 to " + ExecutionQuery.MAX_LIMIT);
     } catch (DateTimeParseException e) {
@@ -87,17 +87,6 @@ public final class ExecutionRoutes {
     body.put("executions", page.items().stream().map(r -> view(r, false)).toList());
     body.put("next", page.next().orElse(null));
     Server.json(ctx, 200, body);
-  }
-
-  /** A key's caller lists only its own instance; naming another one is refused. */
-  private static ExecutionQuery ownInstance(Context ctx, ExecutionQuery query) {
-    var own = AccessFilter.caller(ctx).instanceId();
-    if (own.isEmpty()) return query;
-    if (query.instanceId().isPresent() && !query.instanceId().get().equals(own.get())) {
-      throw new ExecutorException(ErrorCode.FORBIDDEN, "instance_id: this API key acts for instance '" + own.get()
-          + "'; leave instance_id out or set it to that");
-    }
-    return query.withInstanceId(own.get());
   }
 
   private static <E> E enumParam(String name, java.util.function.Function<String, E> parse, String value) {

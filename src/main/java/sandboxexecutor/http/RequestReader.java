@@ -83,9 +83,10 @@ public final class RequestReader {
     var fields = new JsonFields(body, "");
     String prompt = fields.requiredText("prompt");
     JsonFields o = fields.object("options");
-    boolean partial = o != null && Boolean.TRUE.equals(o.bool("include_partial_messages"));
+    if (o == null) o = new JsonFields(Json.MAPPER.createObjectNode(), "options");
+    boolean partial = Boolean.TRUE.equals(o.bool("include_partial_messages"));
     var options = options(o);
-    if (o != null) o.rejectUnknown();
+    o.rejectUnknown();
     return submission(fields, new SdkRequest(prompt, options), partial, body);
   }
 
@@ -162,7 +163,6 @@ public final class RequestReader {
 
   /** Reads the options both modes share; the caller reads its own, then calls {@code rejectUnknown}. */
   ExecuteOptions options(JsonFields o) {
-    if (o == null) return new ExecuteOptions(null, null, null, null, null, null, null, null, null);
     String model = o.text("model", MAX_NAME);
     if (model != null && !models.accepts(model)) {
       throw ExecutorException.invalid("options.model must be one of " + String.join(", ", models.aliases().keySet())

@@ -12,7 +12,6 @@ import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import sandboxexecutor.config.Config;
 import sandboxexecutor.instances.InstanceSettings;
@@ -38,7 +37,7 @@ class RunSetupTest {
       "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.getDefault())));
 
   AgentLoop.Run plan(ExecuteOptions options, InstanceSettings s) {
-    return setup.plan("id", "p", options, mode, false, "default", "/", Optional.empty(), new RunSetup.Caller("acme", s, TRACE));
+    return setup.plan("id", "p", options, mode, "default", "/", new RunSetup.Caller("acme", s, TRACE));
   }
 
   @Test

@@ -57,7 +57,7 @@ public final class SandboxBench {
       // the same command as a Bash tool call: input decoding, deadline, output rendering on top of the run
       var bash = new sandboxexecutor.tools.coding.BashTool();
       var input = sandboxexecutor.protocol.Json.parse("{\"command\":\"true\"}");
-      var context = new sandboxexecutor.tools.ToolContext("bench", java.time.Instant.now().plusSeconds(3600),
+      var context = new sandboxexecutor.tools.ToolContext(java.time.Instant.now().plusSeconds(3600),
           java.util.Optional.of(warm), new sandboxexecutor.tools.TodoList(), null, sandboxexecutor.sandbox.OutputListener.NONE);
       report("Bash tool call `true` (round trip)", n, i -> {
         if (bash.call(input, context).isError()) throw new IllegalStateException("Bash tool failed");

@@ -34,7 +34,7 @@ class CodingToolsTest {
     var backend = new BwrapBackend(BwrapSettings.defaults(BwrapTesting.workspacesRoot()));
     BwrapTesting.assumeUsable(backend);
     sandbox = backend.create(new SandboxSpec("codingtools", SandboxLimits.DEFAULTS, false, Map.of()));
-    context = new ToolContext("test", Instant.now().plusSeconds(120), Optional.of(sandbox), new TodoList(), null, OutputListener.NONE);
+    context = new ToolContext(Instant.now().plusSeconds(120), Optional.of(sandbox), new TodoList(), null, OutputListener.NONE);
     call(new BashTool(), Map.of("command", "mkdir -p src/pkg && printf 'alpha\\nbeta\\nAlpha beta\\n' > src/pkg/a.py && "
         + "printf 'x = 1\\n' > b.py && printf 'one two\\n' > notes.md && seq 1 3000 > long.txt && ln -s /etc escape"));
   }
