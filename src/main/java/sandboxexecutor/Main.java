@@ -202,7 +202,7 @@ public final class Main {
     var webFetch = new WebFetchTool(fetcher, config.smallModel());
     var webSearch = new WebSearchTool();
     var sdkTools = new ToolRegistry(List.of(webFetch, webSearch, todo), SDK_TOOLS);
-    var sdk = new SdkMode(setup, loop, new RunSetup.Mode("sdk", sdkTools, 10, RunSetup.prompt("agent.md")));
+    var sdk = new SdkMode(setup, loop, new RunSetup.Mode(sdkTools, 10, RunSetup.prompt("agent.md")));
     var sandboxTools = new ToolRegistry(List.of(new BashTool(), new ReadTool(), new WriteTool(), new EditTool(),
         new GlobTool(), new GrepTool(), todo, webFetch, webSearch), SANDBOX_TOOLS);
     var sandboxPrompt = RunSetup.prompt("sandbox.md").replace("{{workdir}}", BwrapBackend.WORKDIR)
@@ -212,7 +212,7 @@ public final class Main {
     var backend = sandboxBackend(config);
     var gitToken = config.gitToken().map(t -> new GitToken(t.reveal(), Set.copyOf(config.gitTokenHosts()))).orElse(null);
     var sandbox = new SandboxMode(config, backend, new GitClone(guard, gitToken), guard, setup, loop,
-        new RunSetup.Mode("sandbox", sandboxTools, 30, sandboxPrompt), metrics, tracing);
+        new RunSetup.Mode(sandboxTools, 30, sandboxPrompt), metrics, tracing);
     var instances = instances(startup, metrics, clock);
     parts.add(instances);
 

@@ -23,7 +23,7 @@ import sandboxexecutor.tools.ToolRegistry;
  */
 public final class RunSetup {
   /** What differs between the modes: the tools on offer, the turn limit and the default system prompt. */
-  public record Mode(String name, ToolRegistry tools, int defaultMaxTurns, String systemPrompt) {}
+  public record Mode(ToolRegistry tools, int defaultMaxTurns, String systemPrompt) {}
 
   /**
    * Who runs: the instance's settings, and the trace the execution's spans go under (its own span once accepted).

@@ -206,7 +206,7 @@ public final class Executions implements AutoCloseable {
       }
       return new Accepted(existing.record(), live.get(existing.record().id()), true);
     }
-    var span = tracing.execution(id, submission.instanceId(), mode(request).name().toLowerCase(java.util.Locale.ROOT),
+    var span = tracing.execution(id, submission.instanceId(), mode(request).wire(),
         record.modelId(), trace);
     var execution = new Live(id, submission, new RunSetup.Caller(caller.instanceId(), caller.instance(), span.context()),
         span);
@@ -370,7 +370,7 @@ public final class Executions implements AutoCloseable {
   }
 
   private void ended(Live execution, Finished finished, Completion completion) {
-    String mode = mode(execution.submission.request()).name().toLowerCase(java.util.Locale.ROOT);
+    String mode = mode(execution.submission.request()).wire();
     Duration took = Duration.ofNanos(System.nanoTime() - execution.acceptedNanos);
     metrics.executionEnded(mode, finished.status().wire(), took, completion.numTurns());
     try (var span = execution.span) {

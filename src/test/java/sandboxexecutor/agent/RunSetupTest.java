@@ -25,7 +25,7 @@ import sandboxexecutor.tools.web.WebSearchTool;
 
 class RunSetupTest {
   final RunSetup setup = new RunSetup(Config.from(Map.of()));
-  final RunSetup.Mode mode = new RunSetup.Mode("sdk",
+  final RunSetup.Mode mode = new RunSetup.Mode(
       new ToolRegistry(List.of(new WebSearchTool(), new TodoWriteTool()), List.of("WebSearch", "TodoWrite")), 10, "SYSTEM");
   static final ExecuteOptions NONE = options(null, null, null, null);
 
